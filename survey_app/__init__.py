@@ -1,0 +1,25 @@
+"""The Flask application: the patient's survey journey and, later, staff portals.
+
+``create_app()`` reads as the list of steps that make the app. Each step is a small
+``init_app(app)`` in the module that owns it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the app; ``overrides`` (tests) win over settings from the environment."""
+    from survey_app import cli, config, extensions, web
+    from survey_app.patient import bp as patient_bp
+
+    app = Flask(__name__, instance_relative_config=True)
+    config.init_app(app, overrides)  # settings from the environment; production fails closed
+    extensions.init_app(app)  # db, migrate, csrf, limiter, babel
+    web.init_app(app)  # NHS.UK templates, static assets, CSP headers, error pages
+    cli.init_app(app)  # flask demo, …
+    app.register_blueprint(patient_bp)
+    return app
