@@ -1,0 +1,102 @@
+"""Settings from the environment; production fails closed.
+
+``APP_ENV`` picks the environment (development, test or production). Development and the
+demo use SQLite in the instance folder; ``DATABASE_URL`` selects another database
+(PostgreSQL URLs are mapped to the psycopg 3 driver). Production refuses to start without a
+real ``SECRET_KEY`` and ``DATABASE_URL``: a hard-coded fallback secret would let anyone
+forge sessions and CSRF tokens.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+ENVIRONMENTS = ("development", "test", "production")
+MIN_SECRET_KEY_LENGTH = 32
+# Values copied from tutorials and templates; never acceptable as a production secret.
+KNOWN_DEV_SECRETS = frozenset(
+    {"dev", "development", "secret", "changeme", "change-me", "test", "please-change-me"}
+)
+
+
+class ConfigError(RuntimeError):
+    """The configuration is unsafe or incomplete; the message says which variable and why."""
+
+
+def database_url(raw: str) -> str:
+    """Return ``raw`` with PostgreSQL URLs mapped to the psycopg 3 driver SQLAlchemy needs."""
+    for prefix in ("postgres://", "postgresql://"):
+        if raw.startswith(prefix):
+            return "postgresql+psycopg://" + raw[len(prefix) :]
+    return raw
+
+
+def sqlite_url(instance_path: str) -> str:
+    """Return the embedded default database: ``survey.db`` in the instance folder."""
+    return f"sqlite:///{Path(instance_path) / 'survey.db'}"
+
+
+def check_production_secret(key: str | None) -> str:
+    """Return ``key`` if it is fit for production, else raise :class:`ConfigError`."""
+    if not key:
+        raise ConfigError(
+            "SECRET_KEY is not set. Production needs a random secret of at least "
+            f"{MIN_SECRET_KEY_LENGTH} characters, e.g. python -c "
+            "'import secrets; print(secrets.token_urlsafe(48))'."
+        )
+    if key.lower() in KNOWN_DEV_SECRETS or len(key) < MIN_SECRET_KEY_LENGTH:
+        raise ConfigError(
+            f"SECRET_KEY is too weak for production: it must be random and at least "
+            f"{MIN_SECRET_KEY_LENGTH} characters long (got {len(key)} characters)."
+        )
+    return key
+
+
+def settings_from_environment(
+    environ: Mapping[str, str], instance_path: str, overrides: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Build the settings dictionary; ``overrides`` (tests) win over the environment."""
+    env = str(overrides.get("APP_ENV") or environ.get("APP_ENV") or "development").lower()
+    if env not in ENVIRONMENTS:
+        raise ConfigError(f"APP_ENV={env!r} is not one of {', '.join(ENVIRONMENTS)}.")
+    url = overrides.get("SQLALCHEMY_DATABASE_URI") or environ.get("DATABASE_URL")
+    key = overrides.get("SECRET_KEY") or environ.get("SECRET_KEY")
+    if env == "production":
+        check_production_secret(key)
+        if not url:
+            raise ConfigError(
+                "DATABASE_URL is not set. Production needs a real database, e.g. "
+                "postgresql://user:password@host:5432/survey."
+            )
+    settings: dict[str, Any] = {
+        "APP_ENV": env,
+        # Outside production a fresh random key per process: sessions simply restart.
+        "SECRET_KEY": key or secrets.token_urlsafe(48),
+        "SQLALCHEMY_DATABASE_URI": database_url(url) if url else sqlite_url(instance_path),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "TESTING": env == "test",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env == "production",
+        "WTF_CSRF_TIME_LIMIT": None,  # a frail respondent may pause for hours on one page
+        "INVITATION_VALID_DAYS": int(environ.get("INVITATION_VALID_DAYS", "42")),
+        "RATELIMIT_STORAGE_URI": environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_ENABLED": env != "test",
+        "BABEL_DEFAULT_LOCALE": "en",
+    }
+    settings.update(overrides)
+    if settings.get("SQLALCHEMY_DATABASE_URI"):
+        settings["SQLALCHEMY_DATABASE_URI"] = database_url(settings["SQLALCHEMY_DATABASE_URI"])
+    return settings
+
+
+def init_app(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
+    """Load settings into ``app.config`` and make sure the instance folder exists."""
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.update(settings_from_environment(os.environ, app.instance_path, overrides or {}))
