@@ -4,7 +4,8 @@
 demo use SQLite in the instance folder; ``DATABASE_URL`` selects another database
 (PostgreSQL URLs are mapped to the psycopg 3 driver). Production refuses to start without a
 real ``SECRET_KEY`` and ``DATABASE_URL``: a hard-coded fallback secret would let anyone
-forge sessions and CSRF tokens.
+forge sessions and CSRF tokens. Development keeps a random key in the instance folder;
+tests get a fresh one per process.
 """
 
 from __future__ import annotations
@@ -58,6 +59,26 @@ def check_production_secret(key: str | None) -> str:
     return key
 
 
+def instance_secret(instance_path: str) -> str:
+    """Return the development secret kept in the instance folder, creating it if needed.
+
+    Kept in a file (readable by its owner only) so sessions and half-filled forms survive a
+    restart of the development server; it is random per installation, never a constant.
+    """
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        os.makedirs(instance_path, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def development_secret(env: str, instance_path: str) -> str:
+    """Return a secret for development (kept in the instance folder) or tests (per process)."""
+    return instance_secret(instance_path) if env == "development" else secrets.token_urlsafe(48)
+
+
 def settings_from_environment(
     environ: Mapping[str, str], instance_path: str, overrides: Mapping[str, Any]
 ) -> dict[str, Any]:
@@ -76,8 +97,7 @@ def settings_from_environment(
             )
     settings: dict[str, Any] = {
         "APP_ENV": env,
-        # Outside production a fresh random key per process: sessions simply restart.
-        "SECRET_KEY": key or secrets.token_urlsafe(48),
+        "SECRET_KEY": key or development_secret(env, instance_path),
         "SQLALCHEMY_DATABASE_URI": database_url(url) if url else sqlite_url(instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "TESTING": env == "test",

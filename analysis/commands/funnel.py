@@ -1,0 +1,105 @@
+"""``python -m analysis funnel``: funnel-plot benchmarking of already-aggregated units.
+
+Input columns ``unit, n, value`` (+ ``sd`` for means, the within-unit SD pooled across
+units as σ); output columns ``unit, n, value, target, z, z_adjusted, phi, tau2, lower95,
+upper95, lower998, upper998, band``. The output is a published table (disclosure control,
+results of units under the minimum left empty) unless ``--unrounded`` is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+import pandas as pd
+
+from analysis.cli import UsageError
+from analysis.commands.csv_files import (
+    numeric_column,
+    read_csv,
+    require_columns,
+    say,
+    where,
+    write_csv,
+)
+from analysis.disclosure import publish_table
+from analysis.funnel import (
+    FUNNEL_COLUMNS,
+    MIN_RESPONDENTS,
+    funnel_mean,
+    funnel_proportion,
+)
+
+PUBLISHED_STATISTICS = ["value", "z", "z_adjusted"]
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``funnel`` command."""
+    parser = subparsers.add_parser(
+        "funnel",
+        help="benchmark aggregated units (unit, n, value[, sd]) on a funnel plot",
+        description=__doc__.splitlines()[0],
+    )
+    parser.add_argument("units", help="CSV with columns unit, n, value (+ sd for means)")
+    parser.add_argument("--kind", choices=["mean", "proportion"], required=True)
+    parser.add_argument("--target", type=float, help="target (default: the overall value)")
+    parser.add_argument("--min-respondents", type=int, default=MIN_RESPONDENTS)
+    parser.add_argument("--unrounded", action="store_true",
+                        help="analyst output: no disclosure control or suppression")
+    parser.add_argument("-o", "--output", help="output CSV (default: standard output)")
+    parser.set_defaults(func=run)
+
+
+def read_units(path: str, kind: str) -> pd.DataFrame:
+    """Read and check the units file; raise UsageError naming the first bad cell."""
+    frame = read_csv(path, text_columns=["unit"])
+    required = ["unit", "n", "value", *(["sd"] if kind == "mean" else [])]
+    require_columns(frame, required, path)
+    units = pd.DataFrame({"unit": frame["unit"]})
+    units["n"] = numeric_column(frame, "n", path, allow_missing=False)
+    units["value"] = numeric_column(frame, "value", path)
+    checks = [("n", (units["n"] < 0) | (units["n"] % 1 != 0), "is not a whole number ≥ 0")]
+    if kind == "proportion":
+        outside = (units["value"] < 0) | (units["value"] > 1)
+        checks.append(("value", outside, "is not a proportion between 0 and 1"))
+    else:
+        units["sd"] = numeric_column(frame, "sd", path)
+        checks.append(("sd", units["sd"] < 0, "is negative"))
+    checks.append(("unit", frame["unit"].isna(), "is empty"))
+    checks.append(("unit", frame["unit"].duplicated(), "appears on an earlier row too"))
+    for field, bad, problem in checks:
+        if bad.any():
+            index = int(bad.to_numpy().nonzero()[0][0])
+            value = frame[field].iloc[index]
+            raise UsageError(f"{where(path, index, field, '' if pd.isna(value) else value)} "
+                             f"{problem}")
+    return units
+
+
+def run(args: argparse.Namespace) -> int:
+    """Compute the funnel table and write it."""
+    if args.min_respondents < 1:
+        raise UsageError("--min-respondents must be at least 1")
+    if args.kind == "proportion" and args.target is not None and not 0 <= args.target <= 1:
+        raise UsageError(f"--target {args.target} is not a proportion between 0 and 1")
+    units = read_units(args.units, args.kind)
+    n = units["n"].to_numpy()
+    if args.kind == "mean":
+        if not ((n >= 2) & units["sd"].gt(0).to_numpy()).any():
+            raise UsageError(f"{args.units}: no unit has n ≥ 2 and an sd, so σ is unknown")
+        table = funnel_mean(n, units["value"].to_numpy(), units["sd"].to_numpy(),
+                            target=args.target, min_respondents=args.min_respondents)
+    else:
+        table = funnel_proportion(n, units["value"].to_numpy(), target=args.target,
+                                  min_respondents=args.min_respondents)
+    table.insert(0, "unit", units["unit"].to_numpy())
+    table["n"] = table["n"].astype(np.int64)
+    table = table[["unit", *FUNNEL_COLUMNS]]
+    if not args.unrounded:
+        table = publish_table(table, counts=["n"], statistics=PUBLISHED_STATISTICS,
+                              minimum=args.min_respondents)
+    write_csv(table, args.output)
+    bands = table["band"].value_counts().to_dict()
+    say(f"{len(table)} units; φ = {table['phi'].iloc[0]:.4f}, τ² = {table['tau2'].iloc[0]:.6g}; "
+        + ", ".join(f"{band}: {count}" for band, count in bands.items()))
+    return 0

@@ -1,0 +1,75 @@
+"""Disclosure control for published tables (NHS Digital small-numbers rule).
+
+Every CSV or report table the platform publishes passes through :func:`publish_table`, so
+the rule lives in one place: a count of 0 stays 0, 1–7 becomes ``*``, any other count is
+rounded to the nearest 5, and a statistic (mean, percentage, interval …) built on 1–7
+people becomes ``*``. Totals must be computed from unrounded counts *before* publishing,
+which this design guarantees because callers hand over raw counts. See
+docs/methodology.md, section 2.7.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+SUPPRESSED = "*"
+SMALLEST_SHOWN = 8
+
+
+def _is_small(counts: pd.Series) -> pd.Series:
+    """Return True where a count is 1–7 people (the suppressed range)."""
+    numeric = pd.to_numeric(counts, errors="coerce")
+    return ((numeric >= 1) & (numeric < SMALLEST_SHOWN)).fillna(False).astype(bool)
+
+
+def round_count(count: float | int | None) -> int | str | None:
+    """Return one count as published: 0 → 0, 1–7 → ``*``, otherwise nearest 5."""
+    if count is None or pd.isna(count):
+        return None
+    if count < 0:
+        raise ValueError(f"a count cannot be negative: {count}")
+    if count == 0:
+        return 0
+    if count < SMALLEST_SHOWN:
+        return SUPPRESSED
+    return int(np.floor(count / 5 + 0.5) * 5)
+
+
+def publish_table(
+    table: pd.DataFrame,
+    *,
+    counts: Sequence[str],
+    statistics: Sequence[str] = (),
+    base: str | None = None,
+    minimum: int | None = None,
+) -> pd.DataFrame:
+    """Return a copy of ``table`` safe to publish.
+
+    ``counts`` are the columns of people counts to round or suppress; ``statistics`` are
+    the columns (means, proportions, limits …) to replace by ``*`` on rows whose ``base``
+    count (default: the first of ``counts``) is 1–7. With ``minimum`` (the platform's
+    minimum respondents), statistics of larger rows still under it are left empty: those
+    rows are labelled "too few responses" rather than shown.
+    """
+    if not counts:
+        raise ValueError("publish_table needs at least one count column")
+    base = base or counts[0]
+    missing = [c for c in [*counts, *statistics, base] if c not in table.columns]
+    if missing:
+        raise KeyError(f"publish_table: no column(s) {', '.join(missing)} in the table")
+    published = table.copy()
+    small_base = _is_small(table[base])
+    under_minimum = pd.Series(False, index=table.index)
+    if minimum is not None:
+        under_minimum = (pd.to_numeric(table[base], errors="coerce") < minimum).fillna(False)
+    for column in counts:
+        published[column] = pd.Series(
+            [round_count(value) for value in table[column]], index=table.index, dtype=object
+        )
+    for column in statistics:
+        values = table[column].astype(object).where(~under_minimum, None)
+        published[column] = values.where(~small_base, SUPPRESSED)
+    return published

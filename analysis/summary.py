@@ -1,0 +1,55 @@
+"""Per-unit summaries of a respondent-level measure: n, value, spread and 95% interval.
+
+A measure is either a score (mean, Student-t interval) or a 0/1 indicator such as top box
+or % positive (proportion, Wilson interval). Every table that shows a group's value —
+benchmark, equity, drivers — gets it from :func:`summarise_units`, so the rule is in one
+place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from analysis.intervals import t_interval, wilson_interval
+
+MEAN = "mean"
+PROPORTION = "proportion"
+KINDS = (MEAN, PROPORTION)
+
+
+def measure_kind(values: pd.Series, kind: str | None = None) -> str:
+    """Return ``kind`` if given, else ``proportion`` for a 0/1 column and ``mean`` otherwise."""
+    if kind is not None:
+        if kind not in KINDS:
+            raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
+        return kind
+    known = pd.to_numeric(values, errors="coerce").dropna()
+    if not known.empty and known.isin([0, 1]).all():
+        return PROPORTION
+    return MEAN
+
+
+def summarise_units(
+    frame: pd.DataFrame, by: Sequence[str], measure: str, kind: str, level: float = 0.95
+) -> pd.DataFrame:
+    """Return one row per unit: ``by`` columns, n, value, sd, ci_lower, ci_upper.
+
+    Respondents without a value for ``measure`` or for a ``by`` column are not counted;
+    units come out sorted by their keys.
+    """
+    values = frame[measure].astype(np.float64)
+    grouped = values.groupby([frame[column] for column in by], sort=True, observed=True)
+    table = pd.DataFrame({"n": grouped.count(), "value": grouped.mean(), "sd": grouped.std()})
+    table = table.loc[table["n"] > 0].reset_index()
+    n = table["n"].to_numpy(dtype=float)
+    if kind == PROPORTION:
+        lower, upper = wilson_interval(table["value"].to_numpy() * n, n, level)
+    else:
+        lower, upper = t_interval(table["value"].to_numpy(), table["sd"].to_numpy(), n, level)
+    table["n"] = table["n"].astype(np.int64)
+    table["ci_lower"] = lower
+    table["ci_upper"] = upper
+    return table

@@ -1,0 +1,1 @@
+"""A realistic synthetic demo: fictional organisations, events, invitations and responses."""

@@ -1,0 +1,206 @@
+"""Load the demo world into the database with bulk Core inserts, in one transaction.
+
+Rows are inserted with ``executemany`` (``INSERT … RETURNING`` where later rows need the
+ids), not ORM objects one by one, so a few thousand responses load in seconds on SQLite
+and PostgreSQL alike. Nothing is committed unless everything loaded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Table, insert
+from tqdm import tqdm
+
+from survey_app.demo.catalogue import COMMISSIONERS, PATHWAYS, PROVIDERS
+from survey_app.demo.generator import Events, Outcomes, draw_answers, draw_events, draw_outcomes
+from survey_app.extensions import db
+from survey_app.models import (
+    Answer,
+    Invitation,
+    Organisation,
+    Pathway,
+    Response,
+    TransitionEvent,
+    utcnow,
+)
+from survey_app.models.event import AGE_BANDS
+from survey_app.services.invitations import hash_token, new_token
+from survey_app.services.journey import build_questions, load_instruments
+from survey_app.services.surveys import STANDARD_SURVEYS, ensure_survey
+
+DEMO_SURVEY = "leaving-hospital"
+CHUNK = 5000
+MODE_FOR_CHANNEL = {"sms": "online", "email": "online", "kiosk": "kiosk", "paper": "paper"}
+
+
+@dataclass
+class DemoSummary:
+    """Counts of what the demo loaded."""
+
+    organisations: int = 0
+    pathways: int = 0
+    events: int = 0
+    invitations: int = 0
+    submitted: int = 0
+    partial: int = 0
+    declined: int = 0
+    answers: int = 0
+
+
+def insert_rows(table: Table, rows: list[dict[str, Any]], label: str, *, ids: bool) -> list[int]:
+    """Insert ``rows`` in chunks with a progress bar; return their new ids if asked."""
+    new_ids: list[int] = []
+    quiet = len(rows) < CHUNK  # a bar for a handful of rows is noise
+    with tqdm(total=len(rows), desc=label, unit=" rows", leave=False, disable=quiet) as bar:
+        for start in range(0, len(rows), CHUNK):
+            chunk = rows[start : start + CHUNK]
+            if ids:
+                statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+                new_ids.extend(db.session.execute(statement, chunk).scalars())
+            else:
+                db.session.execute(insert(table), chunk)
+            bar.update(len(chunk))
+    return new_ids
+
+
+def load_organisations() -> tuple[list[int], list[list[int]]]:
+    """Insert commissioners, providers and their sites; return provider and site ids."""
+    icb_start, trust_start = date(2022, 7, 1), date(2019, 4, 1)
+    table = Organisation.__table__
+    insert_rows(
+        table,
+        [
+            {"code": code, "name": name, "type_code": "commissioner", "effective_from": icb_start}
+            for code, name in COMMISSIONERS
+        ],
+        "commissioners",
+        ids=False,
+    )
+    provider_ids = insert_rows(
+        table,
+        [
+            {"code": p.code, "name": p.name, "type_code": "provider",
+             "effective_from": trust_start}
+            for p in PROVIDERS
+        ],
+        "providers",
+        ids=True,
+    )
+    site_rows = [
+        {"code": f"{p.code}{n:02d}", "name": site, "type_code": "site",
+         "parent_id": provider_id, "effective_from": trust_start}
+        for p, provider_id in zip(PROVIDERS, provider_ids, strict=True)
+        for n, site in enumerate(p.sites, start=1)
+    ]
+    flat = iter(insert_rows(table, site_rows, "sites", ids=True))
+    return provider_ids, [[next(flat) for _ in p.sites] for p in PROVIDERS]
+
+
+def event_rows(
+    events: Events, provider_ids: list[int], site_ids: list[list[int]], pathway_ids: list[int]
+) -> list[dict[str, Any]]:
+    """Turn generated events into ``transition_events`` rows."""
+    now = utcnow()
+    return [
+        {
+            "provider_id": provider_ids[p],
+            "site_id": site_ids[p][s],
+            "pathway_id": pathway_ids[w],
+            "discharge_date": events.discharge_date[i],
+            "from_setting": "acute_ward",
+            "to_setting": events.to_setting[i],
+            "admission_route": str(events.admission_route[i]),
+            "age_band": AGE_BANDS[a],
+            "sex": str(events.sex[i]),
+            "created_at": now,
+        }
+        for i, (p, s, w, a) in enumerate(
+            zip(events.provider, events.site, events.pathway, events.age_band, strict=True)
+        )
+    ]
+
+
+def invitation_status(outcomes: Outcomes, i: int, expires_at: Any, now: Any) -> str:
+    """Return where event ``i``'s invitation ended up."""
+    if outcomes.complete[i]:
+        return "completed"
+    if outcomes.responded[i]:
+        return "started"
+    if outcomes.declined[i]:
+        return "declined"
+    return "expired" if expires_at <= now else "sent"
+
+
+def load_demo(*, seed: int, event_count: int, today: date | None = None) -> DemoSummary:
+    """Load organisations, pathways, events, invitations, responses and answers; commit."""
+    rng = np.random.default_rng(seed)
+    now = utcnow()
+    provider_ids, site_ids = load_organisations()
+    pathway_ids = insert_rows(
+        Pathway.__table__,
+        [{"code": c, "name": n, "care_type": t} for c, n, t, _ in PATHWAYS],
+        "pathways",
+        ids=True,
+    )
+    for slug in STANDARD_SURVEYS:
+        ensure_survey(slug)
+    survey = ensure_survey(DEMO_SURVEY)
+    questions = build_questions(load_instruments(survey, "en"))
+    events = draw_events(rng, event_count, today or now.date())
+    outcomes = draw_outcomes(rng, events, len(questions))
+    event_ids = insert_rows(
+        TransitionEvent.__table__,
+        event_rows(events, provider_ids, site_ids, pathway_ids),
+        "events",
+        ids=True,
+    )
+    invitation_rows = []
+    for i, event_id in enumerate(event_ids):
+        invited = outcomes.invited_at[i]
+        expires = invited + timedelta(days=42)
+        invitation_rows.append({
+            "event_id": event_id, "survey_id": survey.id, "token_hash": hash_token(new_token()),
+            "channel": str(outcomes.channel[i]), "created_at": invited, "sent_at": invited,
+            "expires_at": expires, "status": invitation_status(outcomes, i, expires, now),
+            "declined_at": invited + timedelta(days=2) if outcomes.declined[i] else None,
+        })
+    invitation_ids = insert_rows(Invitation.__table__, invitation_rows, "invitations", ids=True)
+    respondents = np.flatnonzero(outcomes.responded)
+    response_rows = []
+    for i in respondents:
+        started = min(outcomes.started_at[i], now - timedelta(hours=1))
+        finished = started + timedelta(minutes=int(outcomes.minutes_taken[i]))
+        response_rows.append({
+            "invitation_id": invitation_ids[i], "mode": MODE_FOR_CHANNEL[outcomes.channel[i]],
+            "language": "en", "completed_by": str(outcomes.completed_by[i]),
+            "status": "submitted" if outcomes.complete[i] else "in_progress",
+            "started_at": started, "updated_at": finished,
+            "submitted_at": finished if outcomes.complete[i] else None,
+        })
+    response_ids = insert_rows(Response.__table__, response_rows, "responses", ids=True)
+    codes = draw_answers(rng, questions, events, outcomes)
+    answer_rows = [
+        {
+            "response_id": response_id, "instrument_id": q.instrument.id,
+            "instrument_version": q.instrument.version, "item_id": q.item.id,
+            "code": codes[i, column], "answered_at": row["updated_at"],
+        }
+        for i, response_id, row in zip(respondents, response_ids, response_rows, strict=True)
+        for column, q in enumerate(questions[: outcomes.answered[i]])
+    ]
+    insert_rows(Answer.__table__, answer_rows, "answers", ids=False)
+    db.session.commit()
+    return DemoSummary(
+        organisations=len(COMMISSIONERS) + len(PROVIDERS) + sum(len(s) for s in site_ids),
+        pathways=len(pathway_ids),
+        events=len(event_ids),
+        invitations=len(invitation_ids),
+        submitted=int(outcomes.complete.sum()),
+        partial=int((outcomes.responded & ~outcomes.complete).sum()),
+        declined=int(outcomes.declined.sum()),
+        answers=len(answer_rows),
+    )

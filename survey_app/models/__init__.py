@@ -1,0 +1,22 @@
+"""Database models, one module per aggregate. Importing this package registers them all."""
+
+from survey_app.models.event import TransitionEvent
+from survey_app.models.invitation import Invitation
+from survey_app.models.organisation import Organisation, OrganisationType
+from survey_app.models.pathway import Pathway
+from survey_app.models.response import Answer, Response
+from survey_app.models.survey import Survey, SurveyInstrument
+from survey_app.models.time import utcnow
+
+__all__ = [
+    "Answer",
+    "Invitation",
+    "Organisation",
+    "OrganisationType",
+    "Pathway",
+    "Response",
+    "Survey",
+    "SurveyInstrument",
+    "TransitionEvent",
+    "utcnow",
+]

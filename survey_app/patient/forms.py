@@ -1,0 +1,37 @@
+"""Forms for the patient journey (Flask-WTF, so each carries a CSRF token)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import RadioField
+from wtforms.validators import ValidationError
+
+from survey_app.services.journey import Question
+
+NOTHING_CHOSEN = _l("Select an answer")
+
+
+class OptionField(RadioField):
+    """Radios whose one error, for nothing chosen or a code that is not an option (a
+    tampered post), is the plain "Select an answer"."""
+
+    def pre_validate(self, form: Any) -> None:
+        """Accept only one of the item's option codes."""
+        if self.data not in {value for value, _label in self.choices or []}:
+            raise ValidationError(str(NOTHING_CHOSEN))
+
+
+class AnswerForm(FlaskForm):
+    """One question's answer: exactly one of the item's options."""
+
+    answer = OptionField()
+
+
+def answer_form(question: Question, saved: str | None, *, posted: bool) -> AnswerForm:
+    """Build the form for ``question``: bound to the post, or pre-filled with ``saved``."""
+    form = AnswerForm() if posted else AnswerForm(formdata=None, answer=saved)
+    form.answer.choices = [(option.code, option.label) for option in question.options]
+    return form

@@ -1,0 +1,109 @@
+"""What the patient pages show, worked out from a journey: links, estimates and rows.
+
+Kept apart from the views so each view reads as load → act → redirect or render.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from flask import url_for
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from survey_app.services.journey import Journey, Question
+
+# A generous pace for older or frail respondents reading on a phone.
+SECONDS_PER_QUESTION = 15
+
+
+def estimated_minutes(question_count: int) -> int:
+    """Return how long the questionnaire takes, rounded up (to 5 minutes past 5)."""
+    minutes = max(1, math.ceil(question_count * SECONDS_PER_QUESTION / 60))
+    return minutes if minutes <= 5 else 5 * math.ceil(minutes / 5)
+
+
+def question_url(journey: Journey, key: str, *, changing: bool = False) -> str:
+    """Return the page of one question; ``changing`` returns to "Check your answers" after."""
+    if changing:
+        return url_for("patient.question", token=journey.token, key=key, change="yes")
+    return url_for("patient.question", token=journey.token, key=key)
+
+
+def resume_url(journey: Journey) -> str:
+    """Return where to carry on: the first unanswered question, else "Check your answers"."""
+    unanswered = journey.first_unanswered()
+    if unanswered is None:
+        return url_for("patient.check", token=journey.token)
+    return question_url(journey, unanswered.key)
+
+
+def back_url(journey: Journey, question: Question, *, changing: bool) -> str:
+    """Return the back link: the previous question, the start page, or the check page."""
+    if changing:
+        return url_for("patient.check", token=journey.token)
+    previous = journey.previous(question.key)
+    if previous is None:
+        return url_for("patient.start", token=journey.token, intro="yes")
+    return question_url(journey, previous.key)
+
+
+def after_answer_url(journey: Journey, question: Question, *, changing: bool) -> str:
+    """Return where "Continue" leads: the next question, or the check page at the end."""
+    following = journey.next(question.key)
+    if changing or following is None:
+        return resume_url(journey)
+    return question_url(journey, following.key)
+
+
+def question_hint(journey: Journey, question: Question) -> str | None:
+    """Return the hint: the instrument's introduction on its first question, then the item's.
+
+    The introduction says what the coming statements are about, so it belongs to the first
+    question of each instrument rather than a page of its own (one question per page). A
+    question asked early (out of its instrument's order) stands alone, without it.
+    """
+    index = question.number - 1
+    first_of_instrument = not question.item.ask_early and (
+        index == 0 or journey.questions[index - 1].instrument.id != question.instrument.id
+    )
+    parts = [question.instrument.introduction if first_of_instrument else None, question.item.hint]
+    text = " ".join(part.strip() for part in parts if part and part.strip())
+    return text or None
+
+
+def radio_items(question: Question) -> list[dict[str, Any]]:
+    """Return the options for the NHS radios macro, with "or" before the ways out.
+
+    The divider sets "Don't know" and similar apart from the agree-disagree scale
+    (NHS design system, radios with a "none" option).
+    """
+    items: list[dict[str, Any]] = []
+    previous_scored = False
+    for option in question.options:
+        if previous_scored and not option.scored:
+            items.append({"divider": _("or")})
+        items.append({"value": option.code, "text": option.label})
+        previous_scored = option.scored
+    return items
+
+
+def check_sections(journey: Journey) -> list[dict[str, Any]]:
+    """Return "Check your answers" as one section per instrument, in journey order."""
+    sections: list[dict[str, Any]] = []
+    for question in journey.questions:
+        if not sections or sections[-1]["instrument"].id != question.instrument.id:
+            sections.append({"instrument": question.instrument, "rows": []})
+        chosen = journey.answers.get(question.key)
+        label = next((o.label for o in question.options if o.code == chosen), _("Not answered"))
+        sections[-1]["rows"].append({
+            "key": {"html": Markup(question.item.html)},  # escaped, emphasis as <strong>
+            "value": {"text": label},
+            "actions": {"items": [{
+                "href": question_url(journey, question.key, changing=True),
+                "text": _("Change"),
+                "visuallyHiddenText": question.item.text,
+            }]},
+        })
+    return sections

@@ -1,0 +1,1 @@
+"""The verbs of the application. Each service owns its transaction; views stay thin."""

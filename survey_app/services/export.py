@@ -1,0 +1,108 @@
+"""Submitted answers as one wide table per instrument: the hand-off to ``analysis``.
+
+One row per submitted response: ``response_id``, the columns fair comparison needs
+(provider, site, pathway, care type, period, admission route, the about-you answers, response
+language and mode), then one column per item holding the option code. This is the input
+``python -m analysis score`` reads. Only submitted responses are exported; nothing in it
+identifies a patient.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import and_, select
+from sqlalchemy.orm import aliased
+
+import instruments
+from survey_app.extensions import db
+from survey_app.models import (
+    Answer,
+    Invitation,
+    Organisation,
+    Pathway,
+    Response,
+    SurveyInstrument,
+    TransitionEvent,
+)
+
+CASE_MIX_INSTRUMENT = "about_you"
+CONTEXT_COLUMNS = [
+    "response_id", "provider", "site", "pathway", "care_type", "discharge_date",
+    "admission_route", "language", "mode", "survey_id",
+]
+
+
+def response_context() -> pd.DataFrame:
+    """Return one row per submitted response with its provider, pathway, period and mode."""
+    provider, site = aliased(Organisation), aliased(Organisation)
+    rows = db.session.execute(
+        select(
+            Response.id.label("response_id"),
+            provider.code.label("provider"),
+            site.code.label("site"),
+            Pathway.code.label("pathway"),
+            Pathway.care_type,
+            TransitionEvent.discharge_date,
+            TransitionEvent.admission_route,
+            Response.language,
+            Response.mode,
+            Invitation.survey_id,
+        )
+        .join(Invitation, Invitation.id == Response.invitation_id)
+        .join(TransitionEvent, TransitionEvent.id == Invitation.event_id)
+        .join(provider, provider.id == TransitionEvent.provider_id)
+        .outerjoin(site, site.id == TransitionEvent.site_id)
+        .join(Pathway, Pathway.id == TransitionEvent.pathway_id)
+        .where(Response.status == "submitted")
+        .order_by(Response.id)
+    ).all()
+    table = pd.DataFrame(rows, columns=CONTEXT_COLUMNS)
+    discharged = pd.to_datetime(table.pop("discharge_date"))
+    table["period"] = discharged.dt.to_period("Q").astype(str)  # e.g. "2025Q3"
+    return table
+
+
+def item_answers(instrument: instruments.Instrument, response_ids: list[int]) -> pd.DataFrame:
+    """Return response × item option codes for one instrument version (wide)."""
+    rows = db.session.execute(
+        select(Answer.response_id, Answer.item_id, Answer.code).where(
+            and_(
+                Answer.instrument_id == instrument.id,
+                Answer.instrument_version == instrument.version,
+                Answer.response_id.in_(response_ids),
+            )
+        )
+    ).all()
+    long = pd.DataFrame(rows, columns=["response_id", "item_id", "code"])
+    wide = long.pivot(index="response_id", columns="item_id", values="code")
+    return wide.reindex(index=response_ids, columns=[item.id for item in instrument.items])
+
+
+def case_mix(response_ids: list[int]) -> pd.DataFrame:
+    """Return the about-you answers as readable short codes (e.g. ``75-84``, ``PROXY``)."""
+    about = instruments.get_instrument(CASE_MIX_INSTRUMENT)
+    wide = item_answers(about, response_ids)
+    for item in about.items:
+        labels = {o.code: o.short_code for o in about.options_for(item.id)}
+        wide[item.id] = wide[item.id].map(labels)
+    return wide
+
+
+def answers_table(instrument_id: str, version: str | None = None) -> pd.DataFrame:
+    """Return the wide answers table of every submitted response that used the instrument."""
+    instrument = instruments.get_instrument(instrument_id, version)
+    surveys = set(
+        db.session.scalars(
+            select(SurveyInstrument.survey_id).where(
+                SurveyInstrument.instrument_id == instrument.id,
+                SurveyInstrument.instrument_version == instrument.version,
+            )
+        )
+    )
+    context = response_context()
+    context = context[context["survey_id"].isin(surveys)].drop(columns="survey_id")
+    ids = [int(i) for i in context["response_id"]]
+    parts = [context.set_index("response_id"), item_answers(instrument, ids)]
+    if instrument.id != CASE_MIX_INSTRUMENT:
+        parts.insert(1, case_mix(ids))
+    return pd.concat(parts, axis=1).rename_axis("response_id").reset_index()

@@ -1,0 +1,329 @@
+"""One invitation's questionnaire: open it by token, start, answer, submit or decline.
+
+Exactly one response per invitation, whatever the patient's browser does (double clicks,
+refreshes, two tabs, replayed POSTs): the database's UNIQUE constraints decide, writes are
+``INSERT … ON CONFLICT`` or conditional ``UPDATE … WHERE status …``, and a submitted
+response is never written again. Every writer touches rows in the same order (invitation,
+then response, then answers) so concurrent writers queue instead of deadlocking.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete, inspect, select, update
+
+import instruments
+from survey_app.extensions import db
+from survey_app.models import Answer, Invitation, Response, Survey, utcnow
+from survey_app.models.response import MODES
+from survey_app.services.invitations import find_invitation
+from survey_app.services.upsert import insert_for
+
+# The about-you item whose answer is also kept on the response, for case-mix analysis.
+COMPLETED_BY_ITEM = "completed_by"
+OPEN_INVITATION_STATUSES = ("pending", "sent", "started")
+
+_LINK_MESSAGES = {
+    "unknown": "This survey link is not recognised.",
+    "expired": "This survey link has expired.",
+    "completed": "This survey has already been completed.",
+    "declined": "You told us you did not want to take part in this survey.",
+}
+
+_invitations = Invitation.__table__
+_responses = Response.__table__
+_answers = Answer.__table__
+
+
+class LinkError(Exception):
+    """A link that cannot (or can no longer) be used; ``kind`` says why."""
+
+    def __init__(self, kind: str) -> None:
+        if kind not in _LINK_MESSAGES:
+            raise ValueError(f"unknown link error kind {kind!r}")
+        super().__init__(_LINK_MESSAGES[kind])
+        self.kind = kind
+
+    @property
+    def status_code(self) -> int:
+        """404 for a link we never issued, 410 Gone for one that was used up or expired."""
+        return 404 if self.kind == "unknown" else 410
+
+
+class IncompleteResponse(Exception):
+    """Submit was asked for while a question is unanswered."""
+
+    def __init__(self, question_key: str) -> None:
+        super().__init__(f"question {question_key} has not been answered")
+        self.question_key = question_key
+
+
+@dataclass(frozen=True)
+class Question:
+    """One item of one instrument at its place in the journey."""
+
+    key: str
+    number: int
+    total: int
+    instrument: instruments.Instrument
+    item: instruments.Item
+    options: list[instruments.Option]
+    attribution: str | None
+
+
+@dataclass
+class Journey:
+    """An invitation's questionnaire as it stands in the database."""
+
+    token: str
+    invitation: Invitation
+    survey: Survey
+    response: Response | None
+    questions: list[Question]
+    answers: dict[str, str] = field(default_factory=dict)
+    language: str = "en"
+
+    @property
+    def submitted(self) -> bool:
+        """Say whether the response has been submitted (and so can no longer change)."""
+        return self.response is not None and self.response.status == "submitted"
+
+    def question(self, key: str) -> Question:
+        """Return the question with ``key``; KeyError if the journey has none."""
+        for question in self.questions:
+            if question.key == key:
+                return question
+        raise KeyError(key)
+
+    def first_unanswered(self) -> Question | None:
+        """Return where to resume: the first question without an answer, or None."""
+        return next((q for q in self.questions if q.key not in self.answers), None)
+
+    def previous(self, key: str) -> Question | None:
+        """Return the question before ``key``, or None at the first."""
+        number = self.question(key).number
+        return self.questions[number - 2] if number > 1 else None
+
+    def next(self, key: str) -> Question | None:
+        """Return the question after ``key``, or None at the last."""
+        number = self.question(key).number
+        return self.questions[number] if number < len(self.questions) else None
+
+
+def question_key(instrument_id: str, item_id: str) -> str:
+    """Return the URL-safe, stable key of an item, e.g. ``ctm15-q4``."""
+    return f"{instrument_id}-{item_id}"
+
+
+def load_instruments(survey: Survey, language: str) -> list[instruments.Instrument]:
+    """Return the survey's instruments in bundle order, in ``language`` where available."""
+    bundle = []
+    for instrument_id, version in survey.instrument_keys:
+        instrument = instruments.get_instrument(instrument_id, version)
+        if language != instrument.language and language in instrument.languages:
+            instrument = instruments.get_instrument(instrument_id, version, language)
+        bundle.append(instrument)
+    return bundle
+
+
+def build_questions(bundle: list[instruments.Instrument]) -> list[Question]:
+    """Order the items: those asked early (e.g. "Who is filling this in?") first, then the
+    rest in bundle order, and number them."""
+    pairs = [(inst, item) for inst in bundle for item in inst.items]
+    ordered = [p for p in pairs if p[1].ask_early] + [p for p in pairs if not p[1].ask_early]
+    return [
+        Question(
+            key=question_key(inst.id, item.id),
+            number=number,
+            total=len(ordered),
+            instrument=inst,
+            item=item,
+            options=inst.options_for(item.id),
+            attribution=inst.attribution,
+        )
+        for number, (inst, item) in enumerate(ordered, start=1)
+    ]
+
+
+def stored_answers(response_id: int, questions: list[Question]) -> dict[str, str]:
+    """Return the response's answers as question key → option code."""
+    keys = {
+        (q.instrument.id, q.instrument.version, q.item.id): q.key for q in questions
+    }
+    rows = db.session.execute(
+        select(Answer.instrument_id, Answer.instrument_version, Answer.item_id, Answer.code)
+        .where(Answer.response_id == response_id)
+    )
+    answers = {}
+    for instrument_id, version, item_id, code in rows:
+        key = keys.get((instrument_id, version, item_id))
+        if key is not None:
+            answers[key] = code
+    return answers
+
+
+def open_journey(token: str, *, language: str = "en") -> Journey:
+    """Return the questionnaire a link opens; raise :class:`LinkError` if it cannot be used."""
+    invitation = find_invitation(token)
+    if invitation is None:
+        raise LinkError("unknown")
+    response = db.session.scalar(select(Response).where(Response.invitation_id == invitation.id))
+    if invitation.status == "declined":
+        raise LinkError("declined")
+    if invitation.status == "completed" or (response and response.status == "submitted"):
+        raise LinkError("completed")
+    if invitation.is_expired():
+        raise LinkError("expired")
+    questions = build_questions(load_instruments(invitation.survey, language))
+    answers = stored_answers(response.id, questions) if response else {}
+    return Journey(token, invitation, invitation.survey, response, questions, answers, language)
+
+
+def start(journey: Journey, *, mode: str | None = None) -> Response:
+    """Return the invitation's response, creating it on first use (never a second one)."""
+    if journey.response is not None:
+        return journey.response
+    mode = mode or ("kiosk" if journey.invitation.channel == "kiosk" else "online")
+    if mode not in MODES:
+        raise ValueError(f"mode {mode!r} is not one of {', '.join(MODES)}")
+    invitation_id = journey.invitation.id
+    now = utcnow()
+    # Lock the invitation first, and only while it is open (not declined in the meantime).
+    opened = db.session.execute(
+        update(_invitations)
+        .where(
+            _invitations.c.id == invitation_id,
+            _invitations.c.status.in_(OPEN_INVITATION_STATUSES),
+        )
+        .values(status="started")
+    )
+    if opened.rowcount == 0:
+        db.session.rollback()
+        raise closed_link_error(invitation_id)
+    db.session.execute(
+        insert_for(_responses)
+        .values(
+            invitation_id=invitation_id, mode=mode, language=journey.language,
+            status="in_progress", started_at=now, updated_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["invitation_id"])
+    )
+    db.session.commit()
+    journey.response = db.session.scalars(
+        select(Response).where(Response.invitation_id == invitation_id)
+    ).one()
+    return journey.response
+
+
+def response_id_of(response: Response) -> int:
+    """Return a response's id without reloading it (it may have been deleted by a decline)."""
+    identity = inspect(response).identity
+    assert identity is not None, "the response has not been saved"
+    return int(identity[0])
+
+
+def closed_link_error(invitation_id: int) -> LinkError:
+    """Explain, after a refused write, why the link no longer takes answers."""
+    status = db.session.scalar(select(Invitation.status).where(Invitation.id == invitation_id))
+    return LinkError(status if status in ("declined", "expired") else "completed")
+
+
+def record_answer(journey: Journey, key: str, code: str) -> None:
+    """Save (or change) the answer to one question; refused once the response is submitted."""
+    question = journey.question(key)
+    if code not in {option.code for option in question.options}:
+        raise ValueError(f"{code!r} is not an answer option for question {key}")
+    response_id = response_id_of(start(journey))
+    invitation_id = journey.invitation.id
+    now = utcnow()
+    changes: dict[str, object] = {"updated_at": now}
+    if question.item.id == COMPLETED_BY_ITEM:
+        changes["completed_by"] = code
+    # Lock the response row first, and only while it is still in progress.
+    touched = db.session.execute(
+        update(_responses)
+        .where(_responses.c.id == response_id, _responses.c.status == "in_progress")
+        .values(**changes)
+    )
+    if touched.rowcount == 0:
+        db.session.rollback()
+        raise closed_link_error(invitation_id)
+    db.session.execute(
+        insert_for(_answers)
+        .values(
+            response_id=response_id, instrument_id=question.instrument.id,
+            instrument_version=question.instrument.version, item_id=question.item.id,
+            code=code, answered_at=now,
+        )
+        .on_conflict_do_update(
+            index_elements=["response_id", "instrument_id", "instrument_version", "item_id"],
+            set_={"code": code, "answered_at": now},
+        )
+    )
+    db.session.commit()
+    journey.answers[key] = code
+
+
+def submit(journey: Journey) -> Response:
+    """Submit the response once every question is answered; a repeat returns it unchanged."""
+    if journey.response is None:
+        raise IncompleteResponse(journey.questions[0].key)
+    response_id, invitation_id = response_id_of(journey.response), journey.invitation.id
+    journey.answers = stored_answers(response_id, journey.questions)
+    missing = journey.first_unanswered()
+    if missing is not None:
+        raise IncompleteResponse(missing.key)
+    now = utcnow()
+    accepted = db.session.execute(
+        update(_invitations)
+        .where(
+            _invitations.c.id == invitation_id,
+            _invitations.c.status.in_((*OPEN_INVITATION_STATUSES, "completed")),
+        )
+        .values(status="completed")
+    )
+    if accepted.rowcount == 0:
+        db.session.rollback()
+        raise closed_link_error(invitation_id)
+    db.session.execute(
+        update(_responses)
+        .where(_responses.c.id == response_id, _responses.c.status != "submitted")
+        .values(status="submitted", submitted_at=now, updated_at=now)
+    )
+    db.session.commit()
+    journey.response = db.session.get(Response, response_id, populate_existing=True)
+    if journey.response is None:  # declined (and so deleted) between reading and writing
+        raise closed_link_error(invitation_id)
+    return journey.response
+
+
+def decline(token: str) -> None:
+    """Record "I don't want to take part": stop reminders and discard any partial answers."""
+    invitation = find_invitation(token)
+    if invitation is None:
+        raise LinkError("unknown")
+    invitation_id = invitation.id
+    declined = db.session.execute(
+        update(_invitations)
+        .where(
+            _invitations.c.id == invitation_id,
+            _invitations.c.status.not_in(("completed", "declined")),
+        )
+        .values(status="declined", declined_at=utcnow())
+    )
+    if declined.rowcount == 0:
+        db.session.rollback()
+        if closed_link_error(invitation_id).kind == "completed":
+            raise LinkError("completed")
+        return  # already declined: nothing more to do
+    unsent = select(_responses.c.id).where(
+        _responses.c.invitation_id == invitation_id, _responses.c.status == "in_progress"
+    )
+    db.session.execute(delete(_answers).where(_answers.c.response_id.in_(unsent)))
+    db.session.execute(
+        delete(_responses).where(
+            _responses.c.invitation_id == invitation_id, _responses.c.status == "in_progress"
+        )
+    )
+    db.session.commit()

@@ -1,0 +1,102 @@
+"""Configuration from the environment; production fails closed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from survey_app import create_app
+from survey_app.config import ConfigError, settings_from_environment
+from survey_app.extensions import db, rate_limit_key
+
+STRONG_KEY = "k3y-" + "x7Q9" * 10
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("APP_ENV", "SECRET_KEY", "DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_production_refuses_to_start_without_secret_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u:p@db/survey")
+    with pytest.raises(ConfigError, match="SECRET_KEY is not set"):
+        create_app()
+
+
+@pytest.mark.parametrize("weak", ["dev", "changeme", "short-but-random-1234"])
+def test_production_refuses_a_weak_secret_key(monkeypatch: pytest.MonkeyPatch, weak: str) -> None:
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", weak)
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u:p@db/survey")
+    with pytest.raises(ConfigError, match="SECRET_KEY is too weak"):
+        create_app()
+
+
+def test_production_refuses_to_start_without_database_url(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", STRONG_KEY)
+    with pytest.raises(ConfigError, match="DATABASE_URL is not set"):
+        create_app()
+
+
+@pytest.mark.parametrize("scheme", ["postgres", "postgresql"])
+def test_production_maps_postgres_urls_to_psycopg(
+    monkeypatch: pytest.MonkeyPatch, scheme: str
+) -> None:
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", STRONG_KEY)
+    monkeypatch.setenv("DATABASE_URL", f"{scheme}://u:p@db.example/survey")
+    app = create_app()
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u:p@db.example/survey"
+    assert app.config["SECRET_KEY"] == STRONG_KEY
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_development_defaults_to_sqlite_in_the_instance_folder() -> None:
+    app = create_app()
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{app.instance_path}/survey.db"
+
+
+def test_development_keeps_a_random_secret_in_the_instance_folder(tmp_path: Path) -> None:
+    first = settings_from_environment({}, str(tmp_path / "one"), {})["SECRET_KEY"]
+    again = settings_from_environment({}, str(tmp_path / "one"), {})["SECRET_KEY"]
+    other = settings_from_environment({}, str(tmp_path / "two"), {})["SECRET_KEY"]
+    assert len(first) >= 32 and first == again and first != other
+    assert (tmp_path / "one" / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_tests_get_a_fresh_secret_per_app(tmp_path: Path) -> None:
+    settings = [settings_from_environment({"APP_ENV": "test"}, str(tmp_path), {}) for _ in "ab"]
+    assert settings[0]["SECRET_KEY"] != settings[1]["SECRET_KEY"]
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_an_unknown_environment_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("APP_ENV", "staging")
+    with pytest.raises(ConfigError, match="APP_ENV='staging'"):
+        create_app()
+
+
+def test_sqlite_connections_use_wal_and_enforce_foreign_keys(tmp_path: Path) -> None:
+    app = create_app({"APP_ENV": "test", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/a.db"})
+    with app.app_context(), db.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_rate_limits_are_keyed_by_survey_token_not_address() -> None:
+    app = create_app()
+    with app.test_request_context("/s/abc", environ_base={"REMOTE_ADDR": "10.1.2.3"}) as ctx:
+        ctx.request.view_args = {"token": "abc"}
+        first = rate_limit_key()
+        ctx.request.view_args = {"token": "xyz"}
+        second = rate_limit_key()
+        ctx.request.view_args = {}
+        by_address = rate_limit_key()
+    assert first.startswith("token:") and first != second and "abc" not in first
+    assert by_address == "ip:10.1.2.3"

@@ -1,0 +1,260 @@
+"""The patient's journey over real HTTP: start, answer, resume, check, submit, decline."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Flask
+from flask.testing import FlaskClient
+from patient_pages import (
+    answer_questions,
+    csrf_token,
+    first_option,
+    parse,
+    start_survey,
+    text_of,
+)
+from sqlalchemy import func, select
+
+from survey_app import create_app
+from survey_app.extensions import db
+from survey_app.models import Answer, Invitation, Response
+
+MakeInvitation = Callable[..., str]
+
+
+def stored(app: Flask) -> dict[str, object]:
+    """Return what the database holds: responses, answers (item → code) and statuses."""
+    with app.app_context():
+        return {
+            "responses": db.session.scalar(select(func.count(Response.id))),
+            "submitted": db.session.scalar(
+                select(func.count(Response.id)).where(Response.status == "submitted")
+            ),
+            "answers": dict(db.session.execute(select(Answer.item_id, Answer.code)).all()),
+            "invitations": sorted(db.session.scalars(select(Invitation.status))),
+        }
+
+
+def test_start_page_says_who_asks_why_how_long_and_that_it_is_voluntary(
+    app: Flask, client: FlaskClient, make_invitation: MakeInvitation
+) -> None:
+    page = client.get(f"/s/{make_invitation(app)}")
+    text = text_of(parse(page))
+    assert "Test Provider RX1 would like to know how well your care was joined up" in text
+    assert "It takes about 10 minutes. There are 32 questions." in text
+    assert "Taking part is voluntary" in text and "will not affect your care" in text
+    assert "How we use your answers" in text
+    assert parse(page).find("a", string="I do not want to take part")
+    assert stored(app)["responses"] == 0  # looking is not starting
+
+
+def test_question_page_has_the_question_as_legend_h1_progress_attribution_and_back_link(
+    app: Flask, client: FlaskClient, make_invitation: MakeInvitation
+) -> None:
+    token = make_invitation(app)
+    start_survey(client, token)
+    page = parse(client.get(f"/s/{token}/q/ctm15-q2"))
+    heading = page.select_one("fieldset legend h1")
+    assert heading is not None
+    assert text_of(heading.select_one(".nhsuk-caption-l")) == "Question 3 of 32:"
+    assert heading.find("strong").get_text() == "what"  # the seed's emphasis, not asterisks
+    assert "CTM-15 © Eric A. Coleman, MD, MPH" in text_of(page.select_one(".app-attribution"))
+    assert page.select_one(".nhsuk-back-link")["href"] == f"/s/{token}/q/ctm15-q1"
+    assert text_of(page.select_one("form button")) == "Continue"
+    labels = [text_of(label) for label in page.select(".nhsuk-radios__label")]
+    assert labels[:4] == ["Strongly disagree", "Disagree", "Agree", "Strongly agree"]
+    assert text_of(page.select_one(".nhsuk-radios__divider")) == "or"
+
+
+def test_who_is_filling_this_in_is_asked_first_and_back_leads_to_the_start_page(
+    app: Flask, client: FlaskClient, make_invitation: MakeInvitation
+) -> None:
+    token = make_invitation(app)
+    first = start_survey(client, token).location
+    page = parse(client.get(first))
+    assert first == f"/s/{token}/q/about_you-completed_by"
+    assert text_of(page.h1) == "Question 1 of 32: Who is filling this in?"
+    assert page.select_one(".nhsuk-back-link")["href"] == f"/s/{token}?intro=yes"
+    assert client.get(f"/s/{token}?intro=yes").status_code == 200
+
+
+def test_nothing_chosen_shows_the_nhs_error_pattern_and_saves_nothing(
+    app: Flask, client: FlaskClient, make_invitation: MakeInvitation
+) -> None:
+    token = make_invitation(app)
+    url = start_survey(client, token).location
+    csrf = csrf_token(client.get(url))
+    for data in ({"csrf_token": csrf}, {"csrf_token": csrf, "answer": "not-an-option"}):
+        page = parse(client.post(url, data=data))
+        summary_link = page.select_one(".nhsuk-error-summary a")
+        first_radio = page.select("input[type=radio]")[0]
+        assert summary_link["href"] == "#" + first_radio["id"] == "#answer"
+        assert text_of(page.select_one(".nhsuk-error-message")) == "Error: Select an answer"
+        assert page.title.get_text().startswith("Error: Question 1 of 32")
+    assert stored(app)["answers"] == {}
+
+
+def test_each_answer_is_saved_and_the_page_shows_it_when_you_come_back(
+    app: Flask, client: FlaskClient, make_invitation: MakeInvitation
+) -> None:
+    token = make_invitation(app)
+    url = start_survey(client, token).location
+    after = client.post(url, data={"csrf_token": csrf_token(client.get(url)), "answer": "3"})
+    assert after.location == f"/s/{token}/q/ctm15-q1"
+    assert stored(app)["answers"] == {"completed_by": "3"}
+    assert parse(client.get(url)).select_one("input[checked]")["value"] == "3"
+
+
+def test_opening_the_link_again_on_another_device_resumes_at_the_first_unanswered(
+    app: Flask, client: FlaskClient, make_invitation: MakeInvitation
+) -> None:
+    token = make_invitation(app)
+    answer_questions(client, token, limit=4)
+    other_device = app.test_client()
+    resumed = other_device.get(f"/s/{token}")
+    assert resumed.status_code == 302
+    assert resumed.location == f"/s/{token}/q/ctm15-q4"  # 1 early question + q1..q3 done
+    assert text_of(parse(other_device.get(resumed.location)).h1).startswith("Question 5 of 32")
+
+
+def test_check_your_answers_lists_everything_and_change_returns_to_it(
+    app: Flask, client: FlaskClient, make_invitation: MakeInvitation
+) -> None:
+    token = make_invitation(app)
+    check_url = answer_questions(client, token).location
+    assert check_url == f"/s/{token}/check"
+    page = parse(client.get(check_url))
+    assert len(page.select(".nhsuk-summary-list__row")) == 32
+    change = page.find("a", href=f"/s/{token}/q/ctm15-q5?change=yes")
+    assert "When I left the hospital, I clearly understood" in text_of(change)  # hidden text
+    question = client.get(change["href"])
+    assert parse(question).select_one(".nhsuk-back-link")["href"] == check_url
+    back = client.post(change["href"], data={"csrf_token": csrf_token(question), "answer": "4"})
+    assert back.location == check_url
+    assert stored(app)["answers"]["q5"] == "4"
+
+
+def test_check_before_everything_is_answered_carries_on_instead(
+    app: Flask, client: FlaskClient, make_invitation: MakeInvitation
+) -> None:
+    token = make_invitation(app)
+    answer_questions(client, token, limit=2)
+    assert client.get(f"/s/{token}/check").location == f"/s/{token}/q/ctm15-q2"
+
+
+def test_submit_confirms_and_a_replayed_post_changes_nothing(
+    app: Flask, client: FlaskClient, make_invitation: MakeInvitation
+) -> None:
+    token = make_invitation(app)
+    csrf = csrf_token(client.get(answer_questions(client, token).location))
+    submitted = client.post(f"/s/{token}/submit", data={"csrf_token": csrf})
+    assert submitted.location == f"/s/{token}/done"
+    assert text_of(parse(client.get(submitted.location)).h1) == "Your answers have been sent"
+    before = stored(app)
+
+    again = client.post(f"/s/{token}/submit", data={"csrf_token": csrf})  # double click
+    replay = client.post(f"/s/{token}/q/ctm15-q1", data={"csrf_token": csrf, "answer": "1"})
+    assert again.location == f"/s/{token}/done"
+    assert replay.status_code == 410
+    assert stored(app) == before
+    assert before["responses"] == before["submitted"] == 1
+    assert before["invitations"] == ["completed"]
+
+
+def test_submitting_with_a_question_unanswered_goes_back_to_that_question(
+    app: Flask, client: FlaskClient, make_invitation: MakeInvitation
+) -> None:
+    token = make_invitation(app)
+    answer_questions(client, token, limit=3)
+    csrf = csrf_token(client.get(f"/s/{token}/q/ctm15-q1"))
+    refused = client.post(f"/s/{token}/submit", data={"csrf_token": csrf})
+    assert refused.location == f"/s/{token}/q/ctm15-q3"
+    assert stored(app)["submitted"] == 0
+
+
+def test_posts_without_the_csrf_token_are_refused_and_change_nothing(
+    app: Flask, client: FlaskClient, make_invitation: MakeInvitation
+) -> None:
+    token = make_invitation(app)
+    url = start_survey(client, token).location
+    refused = client.post(url, data={"answer": "1"})
+    assert refused.status_code == 400
+    assert text_of(parse(refused).h1) == "Sorry, this page timed out"
+    assert client.post(f"/s/{token}/decline", data={}).status_code == 400
+    assert stored(app)["answers"] == {} and stored(app)["invitations"] == ["started"]
+
+
+def test_declining_is_recorded_confirmed_and_closes_the_link(
+    app: Flask, client: FlaskClient, make_invitation: MakeInvitation
+) -> None:
+    token = make_invitation(app)
+    answer_questions(client, token, limit=2)
+    page = client.get(f"/s/{token}/decline")
+    assert text_of(parse(page).h1) == "Are you sure you do not want to take part?"
+    declined = client.post(f"/s/{token}/decline", data={"csrf_token": csrf_token(page)})
+    confirmation = client.get(declined.location)
+    assert confirmation.status_code == 200
+    assert "We will not contact you again" in text_of(parse(confirmation))
+    assert stored(app) == {"responses": 0, "submitted": 0, "answers": {},
+                           "invitations": ["declined"]}
+    assert client.get(f"/s/{token}").status_code == 410
+
+
+def test_unknown_expired_and_used_links_get_404_or_410(
+    app: Flask, client: FlaskClient, make_invitation: MakeInvitation
+) -> None:
+    expired = make_invitation(app, expired=True)
+    assert client.get("/s/never-issued").status_code == 404
+    assert client.get("/s/never-issued/q/ctm15-q1").status_code == 404
+    assert client.get(f"/s/{expired}").status_code == 410
+    assert client.get(f"/s/{expired}/q/ctm15-q1").status_code == 410
+    token = make_invitation(app)
+    start_survey(client, token)
+    assert client.get(f"/s/{token}/q/no-such-question").status_code == 404
+
+
+def test_rate_limit_is_per_link_so_a_shared_hospital_address_is_not_locked_out(
+    app: Flask, make_invitation: MakeInvitation
+) -> None:
+    limited = create_app({
+        "APP_ENV": "test",
+        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+        "RATELIMIT_ENABLED": True,
+        "PATIENT_RATE_LIMIT": "3/minute",
+    })
+    busy, quiet = make_invitation(limited), make_invitation(limited)
+    client = limited.test_client()  # every request from the same address
+    statuses = [client.get(f"/s/{busy}").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    assert "too many attempts" in text_of(parse(client.get(f"/s/{busy}")))
+    assert client.get(f"/s/{quiet}").status_code == 200
+
+
+def test_patient_pages_are_never_cached_or_indexed(
+    app: Flask, client: FlaskClient, make_invitation: MakeInvitation
+) -> None:
+    token = make_invitation(app)
+    for response in (client.get(f"/s/{token}"), client.get("/s/unknown")):
+        assert response.headers["Cache-Control"] == "no-store"
+        assert response.headers["X-Robots-Tag"] == "noindex, nofollow"
+
+
+def test_a_started_questionnaire_offers_to_carry_on_from_the_start_page(
+    app: Flask, client: FlaskClient, make_invitation: MakeInvitation
+) -> None:
+    token = make_invitation(app)
+    answer_questions(client, token, limit=1)
+    page = parse(client.get(f"/s/{token}?intro=yes"))
+    assert text_of(page.select_one("form button")) == "Carry on"
+
+
+def test_radios_offer_every_option_of_the_item(
+    app: Flask, client: FlaskClient, make_invitation: MakeInvitation
+) -> None:
+    token = make_invitation(app)
+    start_survey(client, token)
+    page = client.get(f"/s/{token}/q/ctm15-q13")
+    values = [radio["value"] for radio in parse(page).select("input[type=radio]")]
+    assert values == ["1", "2", "3", "4", "9", "8"]  # medication item: "no medication" too
+    assert first_option(page) == "1"
