@@ -23,7 +23,7 @@ from analysis.scoring_matrix import (
     item_ranges,
     require_columns,
     score_matrix,
-    scored_instrument,
+    scoring_rule,
 )
 from analysis.scoring_methods import Method, method_named
 from instruments import Instrument
@@ -45,10 +45,8 @@ OUTCOME_COLUMNS = ("score", "n_scored", "status")
 
 def output_columns(instrument: Instrument) -> list[str]:
     """The columns scoring adds: score, n_scored, status, subscale and derived scores."""
-    scored_instrument(instrument)
-    assert instrument.scoring is not None
     return [*OUTCOME_COLUMNS,
-            *(f"{name}_score" for name in instrument.scoring.subscales),
+            *(f"{name}_score" for name in scoring_rule(instrument).subscales),
             *(f"{derived.id}_score" for derived in instrument.derived_instruments)]
 
 
@@ -59,9 +57,7 @@ def score_respondents(answers: pd.DataFrame, instrument: Instrument) -> pd.DataF
     and any other columns. The result has ``response_id``, the carried columns, ``score``
     (or NA), ``n_scored``, ``status``, then ``<subscale>_score`` and ``<derived>_score``.
     """
-    scored_instrument(instrument)
-    rule = instrument.scoring
-    assert rule is not None
+    rule = scoring_rule(instrument)
     require_columns(answers, [RESPONSE_ID], instrument.key)
     added = output_columns(instrument)
     item_ids = {item.id for item in instrument.items}
@@ -96,9 +92,7 @@ def theme_scores(answers: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
     *Platform rule*: a theme score needs at least half of the theme's items (rounded up)
     to have scored answers; otherwise it is empty.
     """
-    scored_instrument(instrument)
-    rule = instrument.scoring
-    assert rule is not None
+    rule = scoring_rule(instrument)
     require_columns(answers, [RESPONSE_ID], instrument.key)
     method = method_named(rule.method, instrument.key)
     matrix = score_matrix(answers, instrument)

@@ -13,13 +13,14 @@ import numpy as np
 import pandas as pd
 
 from analysis.cli import UsageError
-from instruments import Instrument, Item
+from instruments import Instrument, Item, ScoringRule
 
 
-def scored_instrument(instrument: Instrument) -> None:
-    """Refuse an instrument that is never scored (e.g. the case-mix questions)."""
+def scoring_rule(instrument: Instrument) -> ScoringRule:
+    """Return the instrument's scoring rule; refuse one that is never scored (case mix)."""
     if instrument.scoring is None:
         raise UsageError(f"{instrument.key} is never scored (it has no scoring rule)")
+    return instrument.scoring
 
 
 def require_columns(answers: pd.DataFrame, columns: Sequence[str], what: str) -> None:

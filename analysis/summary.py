@@ -22,11 +22,13 @@ KINDS = (MEAN, PROPORTION)
 
 def measure_kind(values: pd.Series, kind: str | None = None) -> str:
     """Return ``kind`` if given, else ``proportion`` for a 0/1 column and ``mean`` otherwise."""
+    known = pd.to_numeric(values, errors="coerce").dropna()
     if kind is not None:
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
+        if kind == PROPORTION and not known.between(0, 1).all():
+            raise ValueError(f"{values.name!r} has values outside 0–1, so it is not a proportion")
         return kind
-    known = pd.to_numeric(values, errors="coerce").dropna()
     if not known.empty and known.isin([0, 1]).all():
         return PROPORTION
     return MEAN

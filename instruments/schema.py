@@ -21,6 +21,7 @@ Text = Annotated[str, Field(min_length=1)]
 Version = Annotated[str, BeforeValidator(lambda v: str(v) if isinstance(v, int) else v),
                     Field(pattern=r"^[1-9][0-9]*$")]
 InstrumentKey = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*@[1-9][0-9]*$")]
+LanguageTag = Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)?$")]  # BCP 47-like
 
 
 class FrozenModel(BaseModel):
@@ -152,7 +153,7 @@ class InstrumentDefinition(FrozenModel):
 
     id: Identifier
     version: Version
-    language: Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)?$")]
+    language: LanguageTag
     title: Text
     introduction: Text
     attribution: Text | None = None

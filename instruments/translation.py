@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field
-
-from instruments.schema import FrozenModel, Identifier, InstrumentDefinition, Text
+from instruments.schema import FrozenModel, Identifier, InstrumentDefinition, LanguageTag, Text
 
 
 class ItemTranslation(FrozenModel):
@@ -26,7 +24,7 @@ class ItemTranslation(FrozenModel):
 class Translation(FrozenModel):
     """What a translation file holds."""
 
-    language: str = Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)?$")
+    language: LanguageTag
     title: Text
     introduction: Text
     attribution: Text | None = None

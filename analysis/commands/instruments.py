@@ -26,6 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     show = actions.add_parser("show", help="print an instrument's items and options")
     show.add_argument("instrument", help="instrument id, e.g. ctm15")
     show.add_argument("--version", help="version (default: latest)")
+    show.add_argument("--language", default="en", help="language (default: en)")
     show.set_defaults(func=show_command)
     for name, func, text in (("check", check_command, "validate definition files"),
                              ("publish", publish_command, "lock new definition files")):
@@ -44,7 +45,7 @@ def list_command(args: argparse.Namespace) -> int:
 
 def show_command(args: argparse.Namespace) -> int:
     """Print an instrument version: items with their response sets, then every option."""
-    print(describe(load_instrument(args.instrument, args.version)))
+    print(describe(load_instrument(args.instrument, args.version, args.language)))
     return 0
 
 

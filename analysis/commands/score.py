@@ -18,7 +18,7 @@ from analysis.answers import normalise_answers
 from analysis.answers_csv import read_answers_csv, write_csv_atomically
 from analysis.cli import UsageError
 from analysis.scoring import SCORED, score_respondents
-from analysis.scoring_matrix import scored_instrument
+from analysis.scoring_matrix import scoring_rule
 from instruments import Instrument, InstrumentError, get_instrument
 
 
@@ -41,7 +41,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Read, check, score and write; report progress and a summary on stderr."""
     instrument = load_instrument(args.instrument, args.version)
-    scored_instrument(instrument)
+    scoring_rule(instrument)  # refuse a never-scored instrument before reading the file
     started = time.perf_counter()
     say(f"Reading {args.input} …")
     raw = read_answers_csv(args.input, categorical=[item.id for item in instrument.items])
@@ -55,10 +55,11 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def load_instrument(instrument_id: str, version: str | None) -> Instrument:
-    """Return a shipped instrument, turning an unknown id/version into a usage error."""
+def load_instrument(instrument_id: str, version: str | None,
+                    language: str = "en") -> Instrument:
+    """Return a shipped instrument, turning an unknown id/version/language into a usage error."""
     try:
-        return get_instrument(instrument_id, version)
+        return get_instrument(instrument_id, version, language)
     except InstrumentError as exc:
         raise UsageError(str(exc)) from None
 

@@ -59,7 +59,7 @@ def start(token: str) -> str | HTTPResponse:
 def begin(token: str) -> HTTPResponse:
     """Start (or carry on with) the one response this invitation allows."""
     journey = open_journey(token)
-    service.start(journey, mode="online")
+    service.start(journey)  # the service picks the mode from the invitation's channel
     return redirect(resume_url(journey))
 
 

@@ -137,3 +137,5 @@ def test_bad_input_names_the_column(respondents):
         benchmark_table(respondents, BenchmarkSpec(by=("ward",)))
     with pytest.raises(ValueError, match="not numeric"):
         benchmark_table(respondents, BenchmarkSpec(measure="pathway"))
+    with pytest.raises(ValueError, match="not a proportion"):
+        benchmark_table(respondents, BenchmarkSpec(measure="score", kind="proportion"))

@@ -47,10 +47,16 @@ def test_show_prints_items_options_and_codes(capsys: pytest.CaptureFixture[str])
         assert row in out
 
 
-def test_show_unknown_instrument_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
-    status, out, err = run(capsys, "instruments", "show", "ctm99")
+@pytest.mark.parametrize(("argv", "message"), [
+    (["ctm99"], "unknown instrument 'ctm99'"),
+    (["ctm15", "--version", "2"], "instrument 'ctm15' has no version '2'"),
+    (["ctm15", "--language", "cy"], "ctm15@1 is not available in language 'cy'"),
+])
+def test_show_unknown_instrument_exits_2(capsys: pytest.CaptureFixture[str],
+                                         argv: list[str], message: str) -> None:
+    status, out, err = run(capsys, "instruments", "show", *argv)
     assert (status, out) == (2, "")
-    assert "unknown instrument 'ctm99'" in err
+    assert message in err
 
 
 def test_check_and_publish_a_dropped_in_instrument(
