@@ -2,13 +2,16 @@
 
 Each command lives in its own module under ``analysis/commands`` and exposes
 ``register(subparsers)``, which adds its parser and sets ``func`` to a callable
-taking the parsed arguments and returning an exit status.
+taking the parsed arguments and returning an exit status. Only the module of the
+command being run is imported (statsmodels alone costs seconds to import), except
+for top-level help, which lists them all.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import sys
 
 COMMAND_MODULES = ("score", "instruments", "benchmark", "funnel")
 
@@ -17,25 +20,27 @@ class UsageError(Exception):
     """Bad input from the user: printed without a traceback, exit status 2."""
 
 
-def build_parser() -> argparse.ArgumentParser:
+def say(message: str) -> None:
+    """Print progress or a summary on stderr, keeping stdout free for data and pipes."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def build_parser(commands: tuple[str, ...] = COMMAND_MODULES) -> argparse.ArgumentParser:
+    """Return the parser with the given commands registered."""
     parser = argparse.ArgumentParser(
         prog="python -m analysis",
         description="Score and benchmark care-transitions survey responses.",
     )
     subparsers = parser.add_subparsers(dest="command", required=True)
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"analysis.commands.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"analysis.commands.{name}":
-                raise
-            continue
-        module.register(subparsers)
+    for name in commands:
+        importlib.import_module(f"analysis.commands.{name}").register(subparsers)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    requested = next((arg for arg in argv if not arg.startswith("-")), None)
+    parser = build_parser((requested,) if requested in COMMAND_MODULES else COMMAND_MODULES)
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)

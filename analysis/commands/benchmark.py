@@ -18,12 +18,11 @@ import pandas as pd
 from analysis import METHODOLOGY_VERSION
 from analysis.benchmark import VALUE_COLUMNS, BenchmarkResult, BenchmarkSpec, benchmark_table
 from analysis.casemix import DEFAULT_ADJUSTERS
-from analysis.cli import UsageError
+from analysis.cli import UsageError, say
 from analysis.commands.csv_files import (
     numeric_column,
     read_csv,
     require_columns,
-    say,
     split_list,
     write_csv,
 )

@@ -90,8 +90,3 @@ def write_csv(frame: pd.DataFrame, output: str | None) -> None:
         write_csv_atomically(frame, Path(output), decimals=DECIMALS)
     except OSError as exc:
         raise UsageError(f"{output}: cannot write ({exc.strerror})") from exc
-
-
-def say(message: str) -> None:
-    """Print a progress or summary line on standard error (standard output may be data)."""
-    print(message, file=sys.stderr)

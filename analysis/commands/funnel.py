@@ -13,12 +13,11 @@ import argparse
 import numpy as np
 import pandas as pd
 
-from analysis.cli import UsageError
+from analysis.cli import UsageError, say
 from analysis.commands.csv_files import (
     numeric_column,
     read_csv,
     require_columns,
-    say,
     where,
     write_csv,
 )

@@ -7,7 +7,6 @@ Any problem in the input stops the command (exit status 2) before anything is wr
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import pandas as pd
 from analysis import METHODOLOGY_VERSION
 from analysis.answers import normalise_answers
 from analysis.answers_csv import read_answers_csv, write_csv_atomically
-from analysis.cli import UsageError
+from analysis.cli import UsageError, say
 from analysis.scoring import SCORED, score_respondents
 from analysis.scoring_matrix import scoring_rule
 from instruments import Instrument, InstrumentError, get_instrument
@@ -78,8 +77,3 @@ def summary(scores: pd.DataFrame, instrument: Instrument, output: Path, seconds:
               for c in scores.columns if c.endswith("_score") and scores[c].notna().any()]
     lines.append(f"Wrote {output} in {seconds:.1f} s (methodology {METHODOLOGY_VERSION}).")
     return "\n".join(lines)
-
-
-def say(message: str) -> None:
-    """Progress and summaries go to stderr, keeping stdout free for pipes."""
-    print(message, file=sys.stderr, flush=True)
