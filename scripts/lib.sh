@@ -25,7 +25,9 @@ install_python() {
   local extras=${1:-}
   [ -x "$VENV/bin/python" ] || { echo "==> Creating $VENV"; "$PY" -m venv "$VENV"; }
   echo "==> Installing Python packages${extras:+ (with $extras)}"
-  "$VENV/bin/pip" install -q --disable-pip-version-check -c constraints.txt -e ".${extras:+[$extras]}"
+  # (grep drops pip's notes about this machine's unused local package folders)
+  "$VENV/bin/pip" install -q --disable-pip-version-check -c constraints.txt -e ".${extras:+[$extras]}" \
+    2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
 }
 
 install_assets() {
