@@ -58,7 +58,7 @@ def normalise_answers(raw: pd.DataFrame, instrument: Instrument, *,
         line = row + FIRST_DATA_LINE
         raise AnswerError(
             f"{source}: line {line} ({RESPONSE_ID} {table[RESPONSE_ID].iloc[row]}), column "
-            f"{column}: unknown answer {value!r} (expected one of: {expected})",
+            f"{column}: unknown answer {str(value)!r} (expected one of: {expected})",
             row=line, column=column, value=value,
         )
     return normalised

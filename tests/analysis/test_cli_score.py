@@ -72,6 +72,18 @@ def test_bad_answer_stops_with_status_2_and_writes_nothing(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["responses.csv"]
 
 
+def test_unknown_numeric_answer_is_named_as_written_in_the_file(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # All-numeric columns are read as integers: the message must still show the cell as typed.
+    answers = {f"q{i}": [3, 3] for i in range(1, 16)}
+    answers["q5"] = [3, 5]
+    source = tmp_path / "responses.csv"
+    pd.DataFrame({"response_id": ["R1", "R2"], **answers}).to_csv(source, index=False)
+    status, err = score(capsys, "--instrument", "ctm15", source, "-o", tmp_path / "scores.csv")
+    assert status == 2
+    assert "line 3 (response_id R2), column q5: unknown answer '5' (expected one of" in err
+
+
 def test_unknown_item_column_leaves_an_existing_output_untouched(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     source = tmp_path / "responses.csv"
