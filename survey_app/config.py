@@ -20,6 +20,9 @@ from flask import Flask
 
 ENVIRONMENTS = ("development", "test", "production")
 MIN_SECRET_KEY_LENGTH = 32
+# A random key of that length uses many different characters (even a hex key has ~14);
+# "aaaa…" or "abab…" is long enough but guessable.
+MIN_SECRET_KEY_DISTINCT = 10
 # Values copied from tutorials and templates; never acceptable as a production secret.
 KNOWN_DEV_SECRETS = frozenset(
     {"dev", "development", "secret", "changeme", "change-me", "test", "please-change-me"}
@@ -51,7 +54,11 @@ def check_production_secret(key: str | None) -> str:
             f"{MIN_SECRET_KEY_LENGTH} characters, e.g. python -c "
             "'import secrets; print(secrets.token_urlsafe(48))'."
         )
-    if key.lower() in KNOWN_DEV_SECRETS or len(key) < MIN_SECRET_KEY_LENGTH:
+    if (
+        key.lower() in KNOWN_DEV_SECRETS
+        or len(key) < MIN_SECRET_KEY_LENGTH
+        or len(set(key)) < MIN_SECRET_KEY_DISTINCT
+    ):
         raise ConfigError(
             f"SECRET_KEY is too weak for production: it must be random and at least "
             f"{MIN_SECRET_KEY_LENGTH} characters long (got {len(key)} characters)."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from urllib.parse import urlsplit
 
 import click
 from flask.cli import with_appcontext
@@ -14,9 +15,19 @@ from survey_app.extensions import db
 from survey_app.models import Organisation
 
 
+def check_base_url(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    """Refuse a base URL that would print links nobody can open."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise click.BadParameter(
+            f"{value!r} is not a web address like https://surveys.example.nhs.uk"
+        )
+    return value.rstrip("/")
+
+
 @click.command("demo")
 @click.option(
-    "--base-url", default="http://127.0.0.1:5000", show_default=True,
+    "--base-url", default="http://127.0.0.1:5000", show_default=True, callback=check_base_url,
     help="Scheme, host and port the printed survey links start with.",
 )
 @click.option(
@@ -56,7 +67,8 @@ def demo_command(base_url: str, if_empty: bool, seed: int, event_count: int, lin
             f"Loaded {summary.organisations} organisations, {summary.pathways} pathways, "
             f"{summary.events} discharges, {summary.invitations} invitations, "
             f"{summary.submitted} submitted and {summary.partial} partial responses "
-            f"({summary.answers} answers), {summary.declined} declined, "
+            f"({summary.answers} answers, {summary.comments} comments), "
+            f"{summary.declined} declined, "
             f"in {time.perf_counter() - began:.1f} s."
         )
     try:
@@ -65,4 +77,4 @@ def demo_command(base_url: str, if_empty: bool, seed: int, event_count: int, lin
         raise click.ClickException(f"Cannot issue survey links: {exc}.") from exc
     click.echo(f"{len(tokens)} fresh survey links (each works once):")
     for token in tokens:
-        click.echo(f"{base_url.rstrip('/')}/s/{token}")
+        click.echo(f"{base_url}/s/{token}")

@@ -10,7 +10,7 @@ from survey_app import create_app
 from survey_app.config import ConfigError, settings_from_environment
 from survey_app.extensions import db, rate_limit_key
 
-STRONG_KEY = "k3y-" + "x7Q9" * 10
+STRONG_KEY = "Vq3Lr8-NwZ1pTf0yKc7Hd2XbMs5Ej9Ga4Ru6Io_Pk"  # as from secrets.token_urlsafe
 
 
 @pytest.fixture(autouse=True)
@@ -26,7 +26,9 @@ def test_production_refuses_to_start_without_secret_key(monkeypatch: pytest.Monk
         create_app()
 
 
-@pytest.mark.parametrize("weak", ["dev", "changeme", "short-but-random-1234"])
+@pytest.mark.parametrize(
+    "weak", ["dev", "changeme", "short-but-random-1234", "a" * 40, "ab" * 20, "0123456" * 6]
+)
 def test_production_refuses_a_weak_secret_key(monkeypatch: pytest.MonkeyPatch, weak: str) -> None:
     monkeypatch.setenv("APP_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", weak)

@@ -61,7 +61,8 @@ def test_demo_loads_a_consistent_world_and_prints_working_links(
             "ON a.response_id = r.id GROUP BY r.status"
         )).all()
         totals = dict((status, (low, high)) for status, low, high in answers_per_response)
-        questions = len(open_journey(tokens[0]).questions)
+        asked = open_journey(tokens[0]).questions
+        questions = sum(not q.item.is_free_text for q in asked)  # the rest are comments
         assert totals["submitted"] == (questions, questions)
         assert totals["in_progress"][1] < questions
         answered_dates = db.session.scalars(text(
@@ -113,3 +114,11 @@ def test_one_provider_is_clearly_better_and_one_clearly_worse(
     assert max(means, key=means.__getitem__) == "RZ1" and ordered[-1] - ordered[-2] > 0.1
     assert min(means, key=means.__getitem__) == "RZ4" and ordered[1] - ordered[0] > 0.1
     assert 0.15 < float(all_agree) < 0.4  # acquiescence: many answer every item "Agree"
+
+
+def test_demo_refuses_a_base_url_that_is_not_a_web_address(runner: FlaskCliRunner) -> None:
+    for bad in ("not a url", "ftp://demo.test", "demo.test:8080", "http://demo.test/?x=1"):
+        result = runner.invoke(args=["demo", "--base-url", bad, "--events", "20"])
+        assert result.exit_code == 2, bad
+        assert "is not a web address" in result.output
+        assert "/s/" not in result.output
