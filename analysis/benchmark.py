@@ -14,7 +14,7 @@ stroke service is never judged against a frailty service. See docs/methodology.m
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -82,6 +82,11 @@ class BenchmarkResult:
     kind: str
     model: CaseMixModel | None = None
     levels: list[Level] = field(default_factory=list)
+
+
+def unit_columns(spec: BenchmarkSpec) -> list[str]:
+    """Return the table's unit columns for ``spec``: the ``by`` columns, then any footprint."""
+    return list(dict.fromkeys([*spec.by, *([spec.footprint] if spec.footprint else [])]))
 
 
 def levels_for(spec: BenchmarkSpec) -> list[Level]:
@@ -186,12 +191,16 @@ def _level_table(
     return units
 
 
-def benchmark_table(responses: pd.DataFrame, spec: BenchmarkSpec) -> BenchmarkResult:
+def benchmark_table(
+    responses: pd.DataFrame, spec: BenchmarkSpec, progress: Callable[[str], None] | None = None
+) -> BenchmarkResult:
     """Return the benchmark table for one measure of a respondent-level table.
 
     Respondents without a value for the measure (e.g. "too few answers") are not counted.
     Raises KeyError/ValueError naming the column when the input does not fit the spec.
+    ``progress``, when given, is told each stage (adjusting, level n of m) as it starts.
     """
+    say = progress or (lambda message: None)
     _check_columns(responses, spec)
     data = responses.loc[responses[spec.measure].notna()]
     if data.empty:
@@ -199,15 +208,19 @@ def benchmark_table(responses: pd.DataFrame, spec: BenchmarkSpec) -> BenchmarkRe
     kind = measure_kind(data[spec.measure], spec.kind)
     model = None
     if spec.adjust:
+        say(f"  adjusting {spec.measure} for {', '.join(spec.adjust)} "
+            f"({len(data):,} respondents) …")
         model, adjusted = adjust_respondents(
             data, spec.measure, spec.adjust, fixed_effects=spec.provider
         )
         data = data.assign(**{ADJUSTED: adjusted})
     levels = levels_for(spec)
-    parts = [_level_table(data, level, spec, kind, bool(spec.adjust)) for level in levels]
+    parts = []
+    for number, level in enumerate(levels, start=1):
+        say(f"  level {number} of {len(levels)}: {level.name} …")
+        parts.append(_level_table(data, level, spec, kind, bool(spec.adjust)))
     table = pd.concat(parts, ignore_index=True)
-    unit_columns = list(dict.fromkeys([*spec.by, *([spec.footprint] if spec.footprint else [])]))
-    for column in unit_columns:
+    for column in unit_columns(spec):
         table[column] = table[column].astype(object).where(table[column].notna(), ALL)
     r = table["reliability"].to_numpy(float)
     table["high_stakes_ok"] = pd.array(suitable_for_high_stakes(r), dtype="boolean")
@@ -217,7 +230,8 @@ def benchmark_table(responses: pd.DataFrame, spec: BenchmarkSpec) -> BenchmarkRe
     table["kind"] = kind
     table["adjusted_for"] = ",".join(spec.adjust)
     ordered = [
-        "methodology_version", "level", *unit_columns, "measure", "kind", "adjusted_for", "n",
+        "methodology_version", "level", *unit_columns(spec), "measure", "kind", "adjusted_for",
+        "n",
         "value", "ci_lower", "ci_upper",
         *(["adjusted_value"] if spec.adjust else []),
         *COMPARISON_COLUMNS, "reliability", "high_stakes_ok", "shrunken_value",

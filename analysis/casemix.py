@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats
+from statsmodels.regression.linear_model import OLS, RegressionResults
 
 MISSING_LEVEL = "(missing)"
 DEFAULT_ADJUSTERS = ("age_band", "sex", "general_health", "completed_by")
@@ -87,7 +87,7 @@ def _within(values: pd.DataFrame, groups: pd.Series) -> pd.DataFrame:
 
 
 def _coefficient_table(
-    fit: sm.regression.linear_model.RegressionResults, respondents: int, groups: int
+    fit: RegressionResults, respondents: int, groups: int
 ) -> pd.DataFrame:
     """Return β with standard errors corrected for the absorbed fixed effects."""
     k = len(fit.params)
@@ -144,7 +144,7 @@ def adjust_respondents(
     groups = scored[fixed_effects]
     y = scored[measure].astype(np.float64)
     y_within = y - y.groupby(groups.to_numpy(), sort=False).transform("mean")
-    fit = sm.OLS(y_within.to_numpy(), _within(design, groups), hasconst=False).fit()
+    fit = OLS(y_within.to_numpy(), _within(design, groups), hasconst=False).fit()
     total = float(np.sum(y_within.to_numpy() ** 2))
     model = CaseMixModel(
         measure=measure,

@@ -10,10 +10,13 @@ for top-level help, which lists them all.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import os
+import signal
 import sys
 
-COMMAND_MODULES = ("score", "instruments", "benchmark", "funnel")
+COMMAND_MODULES = ("score", "instruments", "benchmark", "funnel", "drivers", "response-rate")
 
 
 class UsageError(Exception):
@@ -33,7 +36,7 @@ def build_parser(commands: tuple[str, ...] = COMMAND_MODULES) -> argparse.Argume
     )
     subparsers = parser.add_subparsers(dest="command", required=True)
     for name in commands:
-        importlib.import_module(f"analysis.commands.{name}").register(subparsers)
+        importlib.import_module(f"analysis.commands.{name.replace('-', '_')}").register(subparsers)
     return parser
 
 
@@ -43,6 +46,22 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser((requested,) if requested in COMMAND_MODULES else COMMAND_MODULES)
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        status = int(args.func(args) or 0)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
+        return status
     except UsageError as exc:
         parser.exit(2, f"error: {exc}\n")
+    except BrokenPipeError:
+        return _reader_gone()
+
+
+def _reader_gone() -> int:
+    """The reader of standard output stopped (``… | head``): end quietly, as ``cat`` does.
+
+    Standard output is pointed at /dev/null so that Python's own flush at exit cannot
+    raise again; the status is the shell's for a command ended by SIGPIPE.
+    """
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    return 128 + int(signal.SIGPIPE)

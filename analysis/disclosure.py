@@ -25,6 +25,18 @@ def _is_small(counts: pd.Series) -> pd.Series:
     return ((numeric >= 1) & (numeric < SMALLEST_SHOWN)).fillna(False).astype(bool)
 
 
+def shown(counts: pd.Series, minimum: int | None = None) -> pd.Series:
+    """Return True for rows whose statistics :func:`publish_table` shows.
+
+    A row is hidden when its count is 1–7 (``*``) or under ``minimum`` (left empty); a
+    caller that must leave such rows out altogether (e.g. points of a trend, whose moving
+    ranges would give a hidden value away) selects rows with this.
+    """
+    numeric = pd.to_numeric(counts, errors="coerce")
+    under = (numeric < minimum).fillna(False).astype(bool) if minimum is not None else False
+    return ~_is_small(counts) & ~under
+
+
 def round_count(count: float | int | None) -> int | str | None:
     """Return one count as published: 0 → 0, 1–7 → ``*``, otherwise nearest 5."""
     if count is None or pd.isna(count):

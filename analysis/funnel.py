@@ -137,7 +137,11 @@ def _funnel(
     *,
     truncate: bool = False,
 ) -> tuple[pd.DataFrame, Dispersion]:
-    """Compute z, φ, τ², adjusted z and transformed-scale limits for one comparison set."""
+    """Compute z, φ, τ², adjusted z and transformed-scale limits for one comparison set.
+
+    A unit without a value counts as having too few responses, whatever its size.
+    """
+    eligible = eligible & ~np.isnan(y)
     with np.errstate(divide="ignore", invalid="ignore"):
         z = (y - theta0) / se
         used = eligible & peers & np.isfinite(z)
@@ -176,11 +180,11 @@ def comparison_basis(
     """Return the units that set the target and σ: peers with enough respondents.
 
     Units under the minimum are left out so that, as the rule says, they do not move the
-    comparison (φ, τ², target); if no peer has enough respondents, all peers are used.
+    comparison (φ, τ², target). If no peer has enough respondents the basis is empty:
+    there is no target, so no unit gets a band (docs/methodology.md §2.4).
     """
     peers = _mask(reference, np.asarray(n).size)
-    basis = peers & (np.asarray(n) >= min_respondents)
-    return basis if basis.any() else peers
+    return peers & (np.asarray(n) >= min_respondents)
 
 
 def _weighted_target(n: np.ndarray, value: np.ndarray, basis: np.ndarray) -> float:
@@ -294,11 +298,12 @@ def funnel_ratio(
     with np.errstate(divide="ignore"):
         y = np.log(observed / expected)
     se = 1.0 / np.sqrt(expected)
-    frame, dispersion = _funnel(y, se, 0.0, expected >= min_expected, peers, truncate=True)
+    eligible = (expected >= min_expected) & ~np.isnan(y)
+    frame, dispersion = _funnel(y, se, 0.0, eligible, peers, truncate=True)
     if not overdispersion:
         frame["tau2"] = 0.0
         frame["z_adjusted"] = frame["z"]
-        frame["band"] = assign_bands(frame["z"].to_numpy(), expected >= min_expected)
+        frame["band"] = assign_bands(frame["z"].to_numpy(), eligible)
     if not overdispersion or dispersion.tau2 == 0:
         frame["lower95"], frame["upper95"] = poisson_limits(expected, 0.95)
         frame["lower998"], frame["upper998"] = poisson_limits(expected, 0.998)

@@ -50,12 +50,14 @@ def output_columns(instrument: Instrument) -> list[str]:
             *(f"{derived.id}_score" for derived in instrument.derived_instruments)]
 
 
-def score_respondents(answers: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
+def score_respondents(answers: pd.DataFrame, instrument: Instrument, *,
+                      source: str = "input") -> pd.DataFrame:
     """Score each respondent; keep every row, carrying non-item columns through unchanged.
 
     ``answers`` holds ``response_id``, one column per item id with option codes (or NA),
     and any other columns. The result has ``response_id``, the carried columns, ``score``
     (or NA), ``n_scored``, ``status``, then ``<subscale>_score`` and ``<derived>_score``.
+    ``source`` names the table (its file) in errors.
     """
     rule = scoring_rule(instrument)
     require_columns(answers, [RESPONSE_ID], instrument.key)
@@ -64,7 +66,8 @@ def score_respondents(answers: pd.DataFrame, instrument: Instrument) -> pd.DataF
     carried = [c for c in answers.columns if c != RESPONSE_ID and c not in item_ids]
     clash = [c for c in carried if c in added]
     if clash:
-        raise UsageError(f"column {clash[0]} is reserved for scoring output; rename it")
+        raise UsageError(f"{source}: line 1, column {clash[0]}: the name is reserved for "
+                         "scoring output; rename the column")
 
     method = method_named(rule.method, instrument.key)
     matrix = score_matrix(answers, instrument)

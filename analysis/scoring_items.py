@@ -10,11 +10,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.scoring_matrix import item_range, item_scores, require_columns
+from analysis.scoring_matrix import item_range, item_scores, require_columns, scoring_rule
 from analysis.scoring_methods import to_percent
 from instruments import Instrument, Item
 
 BANDS = {"top_box": "top_box", "percent_positive": "positive", "bottom_box": "bottom_box"}
+INDICATOR_BANDS = ("top_box", "positive")
 
 
 def item_summary(answers: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
@@ -57,10 +58,35 @@ def _scored_summary(codes: pd.Series, instrument: Instrument,
     low, high = item_range(instrument, item)
     percent = to_percent(scores[:, None], np.array([[low, high]]))[:, 0]
     summary: dict[str, object] = {"n": int(scores.size), "mean": float(percent.mean())}
-    options = {o.code: o.score for o in instrument.options_for(item.id)}
     for column, band in BANDS.items():
-        # Bands are declared as forward codes; compare on score values so that reverse
-        # scoring (already applied to ``scores``) carries over to the bands.
-        values = [options[code] for code in getattr(rule.summary, band)]
-        summary[column] = float(np.isin(scores, values).mean())
+        summary[column] = float(np.isin(scores, _band_scores(instrument, item, band)).mean())
     return summary
+
+
+def _band_scores(instrument: Instrument, item: Item, band: str) -> list[float]:
+    """The score values of one summary band (top_box, positive, bottom_box) for an item.
+
+    Bands are declared as forward codes; comparing on score values means reverse scoring
+    (already applied to an item's scores) carries over to the bands.
+    """
+    options = {o.code: o.score for o in instrument.options_for(item.id)}
+    return [options[code] for code in getattr(scoring_rule(instrument).summary, band)]
+
+
+def item_indicators(answers: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
+    """One 0/1 column per item and band: ``<item>_top_box``, ``<item>_positive``.
+
+    A respondent's cell is 1 when the item's answer is in the band, 0 when it is another
+    scored answer and empty when the item was not answered or not scored, so that the mean
+    of a column over respondents is the item's top box or % positive (as in
+    :func:`item_summary`) and ``benchmark`` treats it as a proportion.
+    """
+    require_columns(answers, [item.id for item in instrument.items], instrument.key)
+    columns = {}
+    for item in instrument.items:
+        scores = item_scores(answers[item.id], instrument, item)
+        for band in INDICATOR_BANDS:
+            hit = np.isin(scores, _band_scores(instrument, item, band)).astype(float)
+            values = np.where(np.isnan(scores), np.nan, hit)
+            columns[f"{item.id}_{band}"] = pd.array(values, dtype="Int8")
+    return pd.DataFrame(columns, index=answers.index)

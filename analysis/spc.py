@@ -33,6 +33,10 @@ CONCERN = "concern"
 PASSING = "consistently passing"
 FAILING = "consistently failing"
 INCONSISTENT = "inconsistent"
+POINT_COLUMNS = (
+    "value", "moving_range", "mean", "lower", "upper", "near_lower", "near_upper",
+    "special_cause", "variation",
+)
 
 
 @dataclass(frozen=True)
@@ -104,15 +108,24 @@ def xmr_chart(
     higher_is_better: bool = True,
     target: float | None = None,
 ) -> XmrChart:
-    """Return the XmR chart of one series given in time order (at least two values)."""
+    """Return the XmR chart of one series given in time order (at least two values).
+
+    Screening is skipped when it would remove every non-zero moving range (zero-width
+    limits); a constant series gets limits equal to its value and no special cause.
+    """
     y = np.asarray(values, dtype=float)
     if y.size < 2 or not np.isfinite(y).all():
         raise ValueError("an XmR chart needs at least two values and no missing ones")
-    mean = float(y.mean())
     moving_range = np.abs(np.diff(y))
     amr = float(moving_range.mean())
+    # A constant series has no variation: limits at its value (taken exactly, not from a
+    # rounded mean) and no special cause.
+    mean = float(y[0]) if amr == 0 else float(y.mean())
     if screen:
-        amr = float(moving_range[moving_range < SCREEN_FACTOR * amr].mean())
+        kept = moving_range[moving_range < SCREEN_FACTOR * amr]
+        # Screening that would leave no variation at all would make every point special.
+        if kept.any():
+            amr = float(kept.mean())
     width = LIMIT_FACTOR * amr
     lower, upper = mean - width, mean + width
     near_lower, near_upper = mean - width * 2 / 3, mean + width * 2 / 3
@@ -166,19 +179,25 @@ def unit_trends(
     value: str,
     higher_is_better: bool = True,
     target: float | None = None,
+    carry: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Return an XmR chart per unit as one long table, periods sorted within each unit.
 
     Rows without a value (e.g. too few responses) are left out; units with fewer than two
-    values get no chart.
+    values get no chart. With no ``units`` the whole table is one series. Columns named in
+    ``carry`` (e.g. ``n``) are copied beside each point.
     """
     frames = []
     usable = table.loc[table[value].notna()].sort_values([*units, period])
-    for key, series in usable.groupby(list(units), sort=True, observed=True):
+    groups = (usable.groupby(list(units), sort=True, observed=True) if units
+              else [((), usable)])
+    for key, series in groups:
         if len(series) < 2:
             continue
         chart = xmr_chart(series[value], higher_is_better=higher_is_better, target=target)
         points = chart.points.assign(provisional=chart.provisional, assurance=chart.assurance)
+        for position, column in enumerate(carry, start=1):
+            points.insert(position, column, series[column].to_numpy())
         points.insert(0, period, series[period].to_numpy())
         for position, (column, part) in enumerate(zip(units, key, strict=True)):
             points.insert(position, column, part)

@@ -2,13 +2,17 @@
 
 Stored answers point at ``id@version``; if a published file were edited, old answers would
 silently be re-read against new wording or codes. ``published.lock`` (one
-``<sha256>  <path>`` line per file, ``sha256sum`` format) lets a test fail on any edit.
+``<sha256>  <path>`` line per file, ``sha256sum`` format) is checked whenever a directory
+that has one is loaded (``verify_published``): an edited published file stops start-up.
+A directory without a lock (a draft, a test fixture) has nothing published to check.
 """
 
 from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+
+from instruments.errors import InstrumentError
 
 LOCK_NAME = "published.lock"
 LOCK_HEADER = (
@@ -31,9 +35,29 @@ def read_lock(directory: Path) -> dict[str, str]:
             continue
         digest, _, name = line.partition("  ")
         if len(digest) != 64 or not name:
-            raise ValueError(f"{lock}: line {number}: expected '<sha256>  <path>'")
+            raise InstrumentError(f"{lock}: line {number}: expected '<sha256>  <path>'")
         entries[name] = digest
     return entries
+
+
+def verify_published(directory: Path) -> None:
+    """Raise InstrumentError if a file the directory's lock lists was edited or removed.
+
+    Costs one sha256 per published file (a few small files); files not yet in the lock
+    are drafts and are not checked here (``published_changes`` lists them).
+    """
+    if not (directory / LOCK_NAME).exists():
+        return
+    for name, expected in read_lock(directory).items():
+        path = directory / name
+        if not path.is_file():
+            raise InstrumentError(f"{path}: published in {LOCK_NAME} but missing; restore it "
+                                  "(stored answers refer to it)")
+        actual = file_digest(path)
+        if actual != expected:
+            raise InstrumentError(
+                f"{path}: published file was edited (expected sha256 {expected}, actual "
+                f"{actual}); restore it and make a new version instead")
 
 
 def published_changes(directory: Path) -> list[str]:

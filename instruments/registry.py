@@ -17,8 +17,10 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from instruments.errors import InstrumentError
+from instruments.published import verify_published
 from instruments.schema import Instrument, InstrumentDefinition
 from instruments.translation import Translation, coverage_problems, translated_data
+from instruments.yaml_loader import DuplicateKeyError, UniqueKeyLoader
 
 DEFINITIONS_DIR = Path(__file__).parent / "definitions"
 
@@ -69,8 +71,12 @@ class Registry:
         return next(i for i in self.list() if (i.id, i.version) == (instrument_id, version))
 
 
-def load_registry(directory: Path) -> Registry:
-    """Load and validate every definition and translation under ``directory``."""
+def load_registry(directory: Path, *, verify_lock: bool = True) -> Registry:
+    """Load and validate every definition and translation under ``directory``.
+
+    When the directory has a ``published.lock``, every file it lists must be unchanged
+    (``verify_lock=False`` only for ``instruments check``, which lists such problems).
+    """
     directory = Path(directory)
     if not directory.is_dir():
         raise InstrumentError(f"{directory}: instrument directory does not exist")
@@ -94,7 +100,10 @@ def load_registry(directory: Path) -> Registry:
             raise InstrumentError(f"{path}: translation of {key[0]}@{key[1]}, "
                                   "which has no definition file")
     built = _build_languages(definitions, translations)
-    return Registry(_resolve_derived(built, definitions))
+    registry = Registry(_resolve_derived(built, definitions))
+    if verify_lock:
+        verify_published(directory)
+    return registry
 
 
 @functools.cache
@@ -187,7 +196,9 @@ def _validate(model: type[M], path: Path, data: Any = None) -> M:
 def _read_yaml(path: Path) -> Any:
     try:
         with path.open(encoding="utf-8") as handle:
-            return yaml.safe_load(handle)
+            return yaml.load(handle, Loader=UniqueKeyLoader)  # a SafeLoader: no arbitrary objects
+    except DuplicateKeyError as exc:
+        raise InstrumentError(f"{path}: {exc}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
@@ -56,6 +56,10 @@ class ResponseSet(FrozenModel):
 
     @model_validator(mode="after")
     def _unique_answers(self) -> ResponseSet:
+        codes = [option.code for option in self.options]
+        repeated = next((code for n, code in enumerate(codes) if code in codes[:n]), None)
+        if repeated is not None:
+            raise ValueError(f"option code {repeated!r} is used twice")
         # Codes, short codes and labels are all accepted as answers, so none may be ambiguous.
         seen: dict[str, str] = {}
         for option in self.options:
@@ -83,18 +87,52 @@ def answer_key(spelling: str) -> str:
     return spelling.strip().replace("\u2019", "'").casefold()
 
 
+CHOICE = "choice"
+FREE_TEXT = "free_text"
+FREE_TEXT_LIMIT = 5000  # characters: a long letter, not a document
+
+
 class Item(FrozenModel):
-    """One question (statement) put to the respondent."""
+    """One question (statement) put to the respondent.
+
+    ``kind`` is ``choice`` (the default: one option of ``response_set``) or ``free_text``
+    (the respondent's own words, up to ``max_length`` characters, always optional and never
+    scored, so it has no response set, theme or reverse scoring).
+    """
 
     id: Identifier
+    kind: Literal["choice", "free_text"] = CHOICE
     text: Text
     emphasis: list[Text] = []
     theme: Identifier | None = None
-    response_set: Identifier
+    response_set: Identifier | None = None
+    max_length: int | None = Field(default=None, ge=1, le=FREE_TEXT_LIMIT)
     reverse: bool = False
     source_item: Identifier | None = None
     hint: Text | None = None
     ask_early: bool = False
+
+    @property
+    def is_free_text(self) -> bool:
+        """Say whether the item asks for the respondent's own words rather than an option."""
+        return self.kind == FREE_TEXT
+
+    @model_validator(mode="after")
+    def _fields_fit_the_kind(self) -> Item:
+        if self.is_free_text:
+            if self.max_length is None:
+                raise ValueError(f"free-text item {self.id} needs max_length")
+            extra = [name for name in ("response_set", "theme", "source_item")
+                     if getattr(self, name) is not None] + (["reverse"] if self.reverse else [])
+            if extra:
+                raise ValueError(f"free-text item {self.id} is never scored, so cannot have "
+                                 f"{', '.join(extra)}")
+        else:
+            if self.response_set is None:
+                raise ValueError(f"item {self.id} needs a response_set (or kind: free_text)")
+            if self.max_length is not None:
+                raise ValueError(f"max_length is only for free-text items, not {self.id}")
+        return self
 
     @model_validator(mode="after")
     def _emphasis_in_text(self) -> Item:
@@ -136,10 +174,16 @@ class Subscale(FrozenModel):
     min_scored: int = Field(ge=1)
 
 
+# The scoring methods ``analysis`` implements (a test there keeps its code in step). Named
+# here so that an unknown method is refused when a definition is loaded, not when scoring.
+ScoringMethod = Literal["linear_mean", "mean_of_scores", "sum"]
+SCORING_METHODS: tuple[str, ...] = get_args(ScoringMethod)
+
+
 class ScoringRule(FrozenModel):
     """How respondents are scored: the method (code in ``analysis``) and its parameters."""
 
-    method: Identifier
+    method: ScoringMethod
     min_scored: int = Field(ge=1)
     summary: SummaryBands
     parameters: dict[str, Any] = {}
@@ -160,7 +204,7 @@ class InstrumentDefinition(FrozenModel):
     terms_of_use: Text | None = None
     themes: dict[Identifier, Text] = {}
     items: list[Item] = Field(min_length=1)
-    response_sets: dict[Identifier, ResponseSet] = Field(min_length=1)
+    response_sets: dict[Identifier, ResponseSet] = {}  # none when every item is free text
     scoring: ScoringRule | None
 
     @model_validator(mode="before")
@@ -181,7 +225,7 @@ class InstrumentDefinition(FrozenModel):
         if duplicated:
             raise ValueError(f"items: duplicated item ids: {', '.join(duplicated)}")
         for item in self.items:
-            if item.response_set not in self.response_sets:
+            if item.response_set is not None and item.response_set not in self.response_sets:
                 raise ValueError(
                     f"items.{item.id}.response_set: unknown response set {item.response_set!r}"
                 )
@@ -192,6 +236,10 @@ class InstrumentDefinition(FrozenModel):
         return self
 
     def _check_scoring(self, rule: ScoringRule, ids: list[str]) -> None:
+        free_text = [item.id for item in self.items if item.is_free_text]
+        if free_text:
+            raise ValueError(f"items: free-text items ({', '.join(free_text)}) are never "
+                             "scored: ask them in an instrument with scoring: null")
         if rule.min_scored > len(ids):
             raise ValueError(f"scoring.min_scored: {rule.min_scored} exceeds the {len(ids)} items")
         for name, subscale in rule.subscales.items():
@@ -200,7 +248,7 @@ class InstrumentDefinition(FrozenModel):
                 raise ValueError(f"scoring.subscales.{name}.items: unknown items {unknown}")
             if subscale.min_scored > len(subscale.items):
                 raise ValueError(f"scoring.subscales.{name}.min_scored: exceeds its items")
-        used = {item.response_set for item in self.items}
+        used = {item.response_set for item in self.items if item.response_set is not None}
         for set_id in sorted(used):
             options = {o.code: o for o in self.response_sets[set_id].options}
             if sum(o.scored for o in options.values()) < 2:
@@ -235,5 +283,6 @@ class Instrument(InstrumentDefinition):
         raise KeyError(f"{self.key} has no item {item_id!r}")
 
     def options_for(self, item_id: str) -> list[Option]:
-        """Return the options offered for an item, in order."""
-        return self.response_sets[self.item(item_id).response_set].options
+        """Return the options offered for an item, in order (none for a free-text item)."""
+        item = self.item(item_id)
+        return [] if item.response_set is None else self.response_sets[item.response_set].options

@@ -31,7 +31,7 @@ class Translation(FrozenModel):
     terms_of_use: Text | None = None
     themes: dict[Identifier, Text] = {}
     items: dict[Identifier, ItemTranslation]
-    response_sets: dict[Identifier, dict[str, Text]]
+    response_sets: dict[Identifier, dict[str, Text]] = {}  # none for free-text-only
 
 
 def coverage_problems(definition: InstrumentDefinition, translation: Translation) -> list[str]:

@@ -3,13 +3,15 @@
 ``scores.csv`` is the output of ``python -m analysis score`` (or any respondent-level CSV
 with unit columns and a numeric measure column). The table is published — disclosure
 control on counts, results of units under the minimum left empty — unless
-``--unrounded`` is given. Optional extra outputs: case-mix coefficients, XmR trends per
-unit and equity breakdowns.
+``--unrounded`` is given. Optional extra outputs: case-mix coefficients, and XmR trends
+and equity breakdowns at any level (``analysis/commands/benchmark_breakdowns.py``), both
+published the same way.
 """
 
 from __future__ import annotations
 
 import argparse
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,17 +21,17 @@ from analysis import METHODOLOGY_VERSION
 from analysis.benchmark import VALUE_COLUMNS, BenchmarkResult, BenchmarkSpec, benchmark_table
 from analysis.casemix import DEFAULT_ADJUSTERS
 from analysis.cli import UsageError, say
-from analysis.commands.csv_files import (
-    numeric_column,
-    read_csv,
-    require_columns,
-    split_list,
-    write_csv,
+from analysis.commands.benchmark_breakdowns import (
+    add_level_options,
+    equity_output,
+    trend_output,
 )
+from analysis.commands.csv_files import DECIMALS, numeric_column, require_columns, split_list
+from analysis.csv_input import read_csv_table
+from analysis.csv_output import OutputTarget, distinct_targets, output_target, write_tables
 from analysis.disclosure import publish_table
-from analysis.equity import DEFAULT_CHARACTERISTICS, equity_breakdown
-from analysis.funnel import MIN_RESPONDENTS, TOO_FEW
-from analysis.spc import unit_trends
+from analysis.equity import DEFAULT_CHARACTERISTICS
+from analysis.funnel import MIN_RESPONDENTS
 
 FOOTPRINT = "footprint"
 
@@ -46,8 +48,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              "column is benchmarked as a proportion")
     parser.add_argument("--by", default="provider,pathway,period",
                         help="unit columns, entity first (default: provider,pathway,period)")
-    parser.add_argument("--adjust", nargs="?", const=",".join(DEFAULT_ADJUSTERS), default="",
-                        help="case-mix adjusters (alone: " + ",".join(DEFAULT_ADJUSTERS) + ")")
+    adjusters = parser.add_mutually_exclusive_group()
+    adjusters.add_argument("--adjust", default="", metavar="COLUMNS",
+                           help="case-mix adjusters, comma-separated")
+    adjusters.add_argument("--adjust-default", action="store_true",
+                           help="adjust for the default case mix: "
+                                + ",".join(DEFAULT_ADJUSTERS))
     parser.add_argument("--peer-group",
                         help="providers to benchmark against: comma list, or a file with one "
                              "provider per line or a 'provider' column")
@@ -66,6 +72,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--unrounded", action="store_true",
                         help="analyst output: no disclosure control or suppression")
     parser.add_argument("-o", "--output", help="output CSV (default: standard output)")
+    add_level_options(parser)
     parser.set_defaults(func=run)
 
 
@@ -75,21 +82,36 @@ def _peer_group(option: str | None) -> frozenset[str] | None:
         return None
     path = Path(option)
     if path.is_file():
-        frame = read_csv(path, text_columns=["provider"]) if path.suffix == ".csv" else None
+        frame = read_csv_table(path, all_text=True) if path.suffix == ".csv" else None
         if frame is not None and "provider" in frame.columns:
             names = frame["provider"].dropna().str.strip().tolist()
         else:
-            names = [line.strip() for line in path.read_text().splitlines() if line.strip()]
+            names = [line.strip() for line in _text_lines(path) if line.strip()]
     else:
-        names = split_list(option)
+        names = split_list(option, "--peer-group")
     if not names:
         raise UsageError(f"--peer-group {option!r} names no provider")
     return frozenset(names)
 
 
-def _add_footprints(responses: pd.DataFrame, path: str) -> pd.DataFrame:
+def _text_lines(path: Path) -> list[str]:
+    """The lines of a plain-text list, or a UsageError naming the file."""
+    try:
+        return path.read_text(encoding="utf-8-sig").splitlines()
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read ({exc.strerror or exc})") from None
+
+
+def _add_footprints(responses: pd.DataFrame, path: str, scores: str) -> pd.DataFrame:
     """Join each respondent's provider to its commissioner or alliance footprint."""
-    mapping = read_csv(path, text_columns=["provider", FOOTPRINT])
+    if FOOTPRINT in responses.columns:
+        raise UsageError(f"{scores}: already has a '{FOOTPRINT}' column; drop --footprint-map "
+                         f"to use it, or rename it to use {path}")
+    if "provider" not in responses.columns:
+        raise UsageError(f"{scores}: --footprint-map needs a 'provider' column")
+    mapping = read_csv_table(path, text_columns=["provider", FOOTPRINT])
     require_columns(mapping, ["provider", FOOTPRINT], path)
     repeated = mapping["provider"].duplicated()
     if repeated.any():
@@ -102,7 +124,7 @@ def _add_footprints(responses: pd.DataFrame, path: str) -> pd.DataFrame:
 def _read_scores(args: argparse.Namespace, measures: list[str], by: list[str],
                  adjust: list[str]) -> pd.DataFrame:
     """Read the scores file, check its columns and make the measures numeric."""
-    responses = read_csv(args.scores, text_columns=[*by, *adjust, "provider"])
+    responses = read_csv_table(args.scores, text_columns=[*by, *adjust, "provider"])
     require_columns(responses, [*measures, *by, *adjust, *split_list(args.equity_by)],
                     args.scores)
     for measure in measures:
@@ -129,44 +151,35 @@ def _coefficients(results: list[BenchmarkResult]) -> pd.DataFrame:
     )
 
 
-def _trend(result: BenchmarkResult, spec: BenchmarkSpec) -> pd.DataFrame:
-    """Return an XmR chart per unit over the periods that have enough responses."""
-    units = [c for c in spec.by if c != spec.period]
-    table = result.table
-    rows = table.loc[(table["level"] == result.levels[0].name) & (table["band"] != TOO_FEW)]
-    value = "adjusted_value" if spec.adjust else "value"
-    trend = unit_trends(rows, units=units, period=spec.period, value=value, target=spec.target)
-    return trend.assign(measure=spec.measure) if len(trend) else trend
-
-
-def _equity(args: argparse.Namespace, result: BenchmarkResult, responses: pd.DataFrame,
-            spec: BenchmarkSpec) -> pd.DataFrame:
-    """Return the equity breakdown of one measure, published unless --unrounded."""
-    wanted = split_list(args.equity_by) or [
-        c for c in DEFAULT_CHARACTERISTICS if c in responses.columns
-    ]
-    table = equity_breakdown(responses, measure=spec.measure, by=list(spec.by),
-                             characteristics=wanted, kind=result.kind,
-                             min_respondents=spec.min_respondents)
-    table.insert(1, "measure", spec.measure)
-    if args.unrounded:
-        return table
-    return publish_table(table, counts=["n"], minimum=spec.min_respondents,
-                         statistics=["value", "ci_lower", "ci_upper", "unit_value",
-                                     "difference"])
-
-
-def _check_options(args: argparse.Namespace, measures: list[str], by: list[str],
-                   adjust: list[str]) -> None:
-    """Refuse inconsistent options before any file is read or written."""
+def _options(args: argparse.Namespace) -> tuple[list[str], list[str], list[str]]:
+    """Return the measures, unit columns and adjusters; refuse inconsistent options."""
+    measures, by = split_list(args.measure, "--measure"), split_list(args.by, "--by")
+    adjust = (list(DEFAULT_ADJUSTERS) if args.adjust_default
+              else split_list(args.adjust, "--adjust"))
     if not measures or not by:
         raise UsageError("--measure and --by need at least one column each")
     if args.min_respondents < 1:
         raise UsageError("--min-respondents must be at least 1")
+    provider = BenchmarkSpec.provider
+    if provider in adjust:
+        raise UsageError(f"--adjust: '{provider}' is the provider fixed effect, always "
+                         "allowed for; it cannot also be an adjuster")
     if args.coefficients and not adjust:
         raise UsageError("--coefficients needs --adjust")
     if args.trend and "period" not in by:
         raise UsageError("--trend needs 'period' among --by")
+    return measures, by, adjust
+
+
+def _outputs(args: argparse.Namespace) -> dict[str, OutputTarget]:
+    """Check every output path before any work: the table and each extra output."""
+    inputs = [args.scores, args.footprint_map, args.peer_group]
+    targets = {"output": output_target(args.output, inputs=inputs)}
+    for name in ("coefficients", "trend", "equity"):
+        if getattr(args, name):
+            targets[name] = output_target(getattr(args, name), inputs=inputs)
+    distinct_targets(list(targets.values()))
+    return targets
 
 
 def _summary(results: list[BenchmarkResult]) -> None:
@@ -181,13 +194,15 @@ def _summary(results: list[BenchmarkResult]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Build the benchmark table of each measure and write it with any extra outputs."""
-    measures, by, adjust = split_list(args.measure), split_list(args.by), split_list(args.adjust)
-    _check_options(args, measures, by, adjust)
+    """Build the benchmark table of each measure; write it and any extra outputs together."""
+    started = time.perf_counter()
+    measures, by, adjust = _options(args)
+    outputs = _outputs(args)
+    say(f"reading {args.scores} …")
     responses = _read_scores(args, measures, by, adjust)
     say(f"read {len(responses):,} respondents from {args.scores}")
     if args.footprint_map:
-        responses = _add_footprints(responses, args.footprint_map)
+        responses = _add_footprints(responses, args.footprint_map, args.scores)
     base = BenchmarkSpec(
         by=tuple(by), adjust=tuple(adjust),
         kind=None if args.kind == "auto" else args.kind, min_respondents=args.min_respondents,
@@ -195,6 +210,8 @@ def run(args: argparse.Namespace) -> int:
         footprint=FOOTPRINT if args.footprint_map else None,
     )
     if base.peer_group is not None:
+        if base.provider not in responses.columns:
+            raise UsageError(f"{args.scores}: --peer-group needs a '{base.provider}' column")
         unknown = sorted(base.peer_group - set(responses[base.provider].dropna().astype(str)))
         if unknown:
             raise UsageError(f"--peer-group: no respondents for provider(s) {', '.join(unknown)}")
@@ -203,27 +220,32 @@ def run(args: argparse.Namespace) -> int:
     for number, spec in enumerate(specs, start=1):
         say(f"benchmarking {spec.measure} ({number} of {len(specs)}) …")
         try:
-            results.append(benchmark_table(responses, spec))
+            results.append(benchmark_table(responses, spec, progress=say))
         except (KeyError, ValueError) as exc:
             raise UsageError(f"{args.scores}: {exc.args[0]}") from exc
     pairs = list(zip(results, specs, strict=True))
     tables: dict[str, pd.DataFrame] = {}
     if args.coefficients:
-        tables[args.coefficients] = _coefficients(results)
+        tables["coefficients"] = _coefficients(results)
     if args.trend:
-        tables[args.trend] = pd.concat([_trend(r, s) for r, s in pairs], ignore_index=True)
+        tables["trend"] = pd.concat([trend_output(args, r, s, say) for r, s in pairs],
+                                    ignore_index=True)
     if args.equity:
-        tables[args.equity] = pd.concat(
-            [_equity(args, r, responses, s) for r, s in pairs], ignore_index=True
+        tables["equity"] = pd.concat(
+            [equity_output(args, r, responses, s) for r, s in pairs], ignore_index=True
         )
     table = pd.concat([result.table for result in results], ignore_index=True)
     if not args.unrounded:
         statistics = [c for c in VALUE_COLUMNS if c in table.columns]
         table = publish_table(table, counts=["n"], statistics=statistics,
                               minimum=base.min_respondents)
-    write_csv(table, args.output)
-    for path, extra in tables.items():
-        write_csv(extra, path)
-        say(f"wrote {len(extra):,} rows to {path}")
+    say(f"writing {1 + len(tables)} file(s) …")
+    write_tables([(table, outputs["output"]),
+                  *((extra, outputs[name]) for name, extra in tables.items())],
+                 decimals=DECIMALS)
+    say(f"wrote {len(table):,} rows to {outputs['output'].shown}")
+    for name, extra in tables.items():
+        say(f"wrote {len(extra):,} rows to {outputs[name].shown}")
     _summary(results)
+    say(f"done in {time.perf_counter() - started:.1f} s (methodology {METHODOLOGY_VERSION})")
     return 0

@@ -1,36 +1,22 @@
-"""Reading and writing the CSV files of the benchmarking commands, with clear errors.
+"""Checking the cells of the benchmarking commands' CSV files, with clear errors.
 
 Every problem with an input file is raised as ``UsageError`` naming the file, the row (as
 a data row number and the line in the file), the field and the offending value, so an
-analyst can fix it without reading a traceback.
+analyst can fix it without reading a traceback. Files are read by the platform's one CSV
+reader (``analysis.csv_input``) and written by its one writer (``analysis.csv_output``).
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from analysis.answers_csv import write_csv_atomically
 from analysis.cli import UsageError
 
 DECIMALS = 6
-
-
-def read_csv(path: str | Path, *, text_columns: Sequence[str] = ()) -> pd.DataFrame:
-    """Read a CSV file; ``text_columns`` are kept as text (so "001" stays "001")."""
-    path = Path(path)
-    if not path.is_file():
-        raise UsageError(f"{path}: file not found")
-    try:
-        frame = pd.read_csv(path, dtype={column: "string" for column in text_columns})
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path}: cannot read as CSV ({exc})") from exc
-    if frame.empty:
-        raise UsageError(f"{path}: no data rows")
-    return frame
 
 
 def require_columns(frame: pd.DataFrame, columns: Sequence[str], path: str | Path) -> None:
@@ -48,45 +34,39 @@ def where(path: str | Path, index: int, field: str, value: object) -> str:
     return f"{path}: row {index + 1} (line {index + 2}), field {field!r}: value '{value}'"
 
 
+def refuse_first(frame: pd.DataFrame, bad: pd.Series | np.ndarray, field: str,
+                 path: str | Path, problem: str) -> None:
+    """Raise UsageError naming the first row where ``bad`` holds, with the cell as written."""
+    flags = np.asarray(bad, dtype=bool)
+    if flags.any():
+        index = int(flags.nonzero()[0][0])
+        value = frame[field].iloc[index]
+        raise UsageError(f"{where(path, index, field, '' if pd.isna(value) else value)} "
+                         f"{problem}")
+
+
 def numeric_column(
     frame: pd.DataFrame, column: str, path: str | Path, *, allow_missing: bool = True
 ) -> pd.Series:
-    """Return ``column`` as floats, or raise UsageError naming the first non-number."""
+    """Return ``column`` as finite floats, or raise UsageError naming the first bad cell.
+
+    An empty cell is missing (when allowed); "inf" and "nan" are refused, as they would be
+    published as if they were results.
+    """
     raw = frame[column]
     values = pd.to_numeric(raw, errors="coerce").astype("float64")
-    bad = values.isna() & raw.notna()
+    refuse_first(frame, values.isna() & raw.notna(), column, path, "is not a number")
+    refuse_first(frame, ~np.isfinite(values) & values.notna(), column, path,
+                 "is not a finite number")
     if not allow_missing:
-        bad |= raw.isna()
-    if bad.any():
-        index = int(bad.to_numpy().nonzero()[0][0])
-        value = raw.iloc[index]
-        shown = "" if pd.isna(value) else value
-        raise UsageError(f"{where(path, index, column, shown)} is not a number")
+        refuse_first(frame, raw.isna(), column, path, "is not a number")
     return values
 
 
-def split_list(text: str | None) -> list[str]:
-    """Split a comma-separated option into names, dropping blanks."""
-    return [part.strip() for part in (text or "").split(",") if part.strip()]
-
-
-def write_csv(frame: pd.DataFrame, output: str | None) -> None:
-    """Write ``frame`` to ``output`` or to standard output when it is None or '-'.
-
-    Numbers keep 6 decimals. A file is written whole or not at all (the scoring command's
-    atomic writer), so a failed run never leaves a half-written table behind.
-    """
-    frame = frame.round(DECIMALS)
-    mixed = [c for c in frame.columns if pd.api.types.is_object_dtype(frame[c].dtype)]
-    for column in mixed:
-        # Published columns mix numbers with "*": round the numbers too.
-        frame[column] = frame[column].map(
-            lambda value: round(value, DECIMALS) if isinstance(value, float) else value
-        )
-    if output in (None, "-"):
-        frame.to_csv(sys.stdout, index=False)
-        return
-    try:
-        write_csv_atomically(frame, Path(output), decimals=DECIMALS)
-    except OSError as exc:
-        raise UsageError(f"{output}: cannot write ({exc.strerror})") from exc
+def split_list(text: str | None, option: str = "option") -> list[str]:
+    """Split a comma-separated option into names, dropping blanks; refuse a repeated name."""
+    names = [part.strip() for part in (text or "").split(",") if part.strip()]
+    repeated = [name for number, name in enumerate(names) if name in names[:number]]
+    if repeated:
+        raise UsageError(f"{option}: {repeated[0]!r} is given twice")
+    return names

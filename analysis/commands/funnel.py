@@ -2,8 +2,9 @@
 
 Input columns ``unit, n, value`` (+ ``sd`` for means, the within-unit SD pooled across
 units as σ); output columns ``unit, n, value, target, z, z_adjusted, phi, tau2, lower95,
-upper95, lower998, upper998, band``. The output is a published table (disclosure control,
-results of units under the minimum left empty) unless ``--unrounded`` is given.
+upper95, lower998, upper998, band, methodology_version``. The output is a published
+table (disclosure control, results of units under the minimum left empty) unless
+``--unrounded`` is given.
 """
 
 from __future__ import annotations
@@ -13,14 +14,16 @@ import argparse
 import numpy as np
 import pandas as pd
 
+from analysis import METHODOLOGY_VERSION
 from analysis.cli import UsageError, say
 from analysis.commands.csv_files import (
+    DECIMALS,
     numeric_column,
-    read_csv,
+    refuse_first,
     require_columns,
-    where,
-    write_csv,
 )
+from analysis.csv_input import read_csv_table
+from analysis.csv_output import output_target, write_tables
 from analysis.disclosure import publish_table
 from analysis.funnel import (
     FUNNEL_COLUMNS,
@@ -30,6 +33,7 @@ from analysis.funnel import (
 )
 
 PUBLISHED_STATISTICS = ["value", "z", "z_adjusted"]
+MAX_RESPONDENTS = 10**9  # more than any unit could have: a larger n is a typing error
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -51,13 +55,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def read_units(path: str, kind: str) -> pd.DataFrame:
     """Read and check the units file; raise UsageError naming the first bad cell."""
-    frame = read_csv(path, text_columns=["unit"])
+    frame = read_csv_table(path, all_text=True)  # errors quote cells as typed
     required = ["unit", "n", "value", *(["sd"] if kind == "mean" else [])]
     require_columns(frame, required, path)
     units = pd.DataFrame({"unit": frame["unit"]})
     units["n"] = numeric_column(frame, "n", path, allow_missing=False)
     units["value"] = numeric_column(frame, "value", path)
-    checks = [("n", (units["n"] < 0) | (units["n"] % 1 != 0), "is not a whole number ≥ 0")]
+    checks = [("n", (units["n"] < 0) | (units["n"] % 1 != 0), "is not a whole number ≥ 0"),
+              ("n", units["n"] > MAX_RESPONDENTS,
+               f"is more respondents than any unit has (at most {MAX_RESPONDENTS:,})")]
     if kind == "proportion":
         outside = (units["value"] < 0) | (units["value"] > 1)
         checks.append(("value", outside, "is not a proportion between 0 and 1"))
@@ -67,11 +73,7 @@ def read_units(path: str, kind: str) -> pd.DataFrame:
     checks.append(("unit", frame["unit"].isna(), "is empty"))
     checks.append(("unit", frame["unit"].duplicated(), "appears on an earlier row too"))
     for field, bad, problem in checks:
-        if bad.any():
-            index = int(bad.to_numpy().nonzero()[0][0])
-            value = frame[field].iloc[index]
-            raise UsageError(f"{where(path, index, field, '' if pd.isna(value) else value)} "
-                             f"{problem}")
+        refuse_first(frame, bad, field, path, problem)
     return units
 
 
@@ -81,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--min-respondents must be at least 1")
     if args.kind == "proportion" and args.target is not None and not 0 <= args.target <= 1:
         raise UsageError(f"--target {args.target} is not a proportion between 0 and 1")
+    output = output_target(args.output, inputs=[args.units])
     units = read_units(args.units, args.kind)
     n = units["n"].to_numpy()
     if args.kind == "mean":
@@ -97,7 +100,8 @@ def run(args: argparse.Namespace) -> int:
     if not args.unrounded:
         table = publish_table(table, counts=["n"], statistics=PUBLISHED_STATISTICS,
                               minimum=args.min_respondents)
-    write_csv(table, args.output)
+    table["methodology_version"] = METHODOLOGY_VERSION
+    write_tables([(table, output)], decimals=DECIMALS)
     bands = table["band"].value_counts().to_dict()
     say(f"{len(table)} units; φ = {table['phi'].iloc[0]:.4f}, τ² = {table['tau2'].iloc[0]:.6g}; "
         + ", ".join(f"{band}: {count}" for band, count in bands.items()))

@@ -51,7 +51,7 @@ def show_command(args: argparse.Namespace) -> int:
 
 def check_command(args: argparse.Namespace) -> int:
     """Validate every file of a directory and the published lock; exit 1 on a problem."""
-    registry = _registry(args.directory)
+    registry = _registry(args.directory, verify_lock=False)
     problems = published_changes(args.directory)
     for problem in problems:
         print(f"problem: {problem}")
@@ -84,7 +84,9 @@ def describe(instrument: Instrument) -> str:
                      f"{derived}")
     lines += ["", "Items:"]
     for item in instrument.items:
-        notes = [f"response set {item.response_set}"]
+        notes = ([f"free text, up to {item.max_length} characters, optional, never scored"]
+                 if item.is_free_text else [f"response set {item.response_set}"])
+        notes += [f"hint: {item.hint}"] if item.hint and item.is_free_text else []
         notes += [f"theme {item.theme}"] if item.theme else []
         notes += ["reverse-scored"] if item.reverse else []
         notes += [f"emphasis: {', '.join(item.emphasis)}"] if item.emphasis else []
@@ -92,6 +94,8 @@ def describe(instrument: Instrument) -> str:
         notes += ["asked first"] if item.ask_early else []
         lines.append(f"  {item.id:<14} {item.text}")
         lines.append(f"  {'':<14} ({'; '.join(notes)})")
+    if not instrument.response_sets:
+        return "\n".join([*lines, "", "Response options: none (free-text items only)"])
     lines += ["", "Response options (code, short code, label, score):"]
     for set_id, response_set in instrument.response_sets.items():
         lines.append(f"  {set_id}")
@@ -102,9 +106,9 @@ def describe(instrument: Instrument) -> str:
     return "\n".join(lines)
 
 
-def _registry(directory: Path) -> Registry:
+def _registry(directory: Path, *, verify_lock: bool = True) -> Registry:
     try:
-        return load_registry(directory)
+        return load_registry(directory, verify_lock=verify_lock)
     except InstrumentError as exc:
         raise UsageError(str(exc)) from None
 

@@ -13,12 +13,17 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import METHODOLOGY_VERSION
-from analysis.answers import normalise_answers
-from analysis.answers_csv import read_answers_csv, write_csv_atomically
+from analysis.answers import RESPONSE_ID, normalise_answers
 from analysis.cli import UsageError, say
-from analysis.scoring import SCORED, score_respondents
+from analysis.csv_input import read_csv_table
+from analysis.csv_output import OutputTarget, output_target, write_tables
+from analysis.scoring import SCORED, score_respondents, theme_scores
+from analysis.scoring_items import item_indicators
 from analysis.scoring_matrix import scoring_rule
 from instruments import Instrument, InstrumentError, get_instrument
+
+THEME_PREFIX = "theme_"
+DECIMALS = 4  # 66.6667: enough for any reported score, and fast to format at a million rows
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -33,7 +38,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--instrument", required=True, help="instrument id, e.g. ctm15")
     parser.add_argument("--version", help="instrument version (default: latest)")
     parser.add_argument("input", type=Path, help="responses CSV (response_id + item columns)")
-    parser.add_argument("-o", "--output", type=Path, required=True, help="scores CSV to write")
+    parser.add_argument("-o", "--output", required=True,
+                        help="scores CSV to write ('-': standard output)")
+    parser.add_argument("--themes", action="store_true",
+                        help="also write each theme's score as theme_<id> (e.g. for I statements)")
+    parser.add_argument("--item-indicators", action="store_true",
+                        help="also write 0/1 columns <item>_top_box and <item>_positive "
+                             "(empty when the item is not scored), for benchmark and drivers")
     parser.set_defaults(func=run)
 
 
@@ -41,17 +52,41 @@ def run(args: argparse.Namespace) -> int:
     """Read, check, score and write; report progress and a summary on stderr."""
     instrument = load_instrument(args.instrument, args.version)
     scoring_rule(instrument)  # refuse a never-scored instrument before reading the file
+    if args.themes and not instrument.themes:
+        raise UsageError(f"--themes: {instrument.key} has no themes")
+    output = output_target(args.output, inputs=[args.input])
     started = time.perf_counter()
     say(f"Reading {args.input} …")
-    raw = read_answers_csv(args.input, categorical=[item.id for item in instrument.items])
+    raw = read_csv_table(args.input, all_text=True,
+                         categorical=[item.id for item in instrument.items])
     say(f"Checking {len(raw):,} responses against {instrument.key} …")
     answers = normalise_answers(raw, instrument, source=str(args.input))
     say("Scoring …")
-    scores = score_respondents(answers, instrument)
-    say(f"Writing {args.output} …")
-    write_csv_atomically(scores, args.output)
-    say(summary(scores, instrument, args.output, time.perf_counter() - started))
+    scores = score_respondents(answers, instrument, source=str(args.input))
+    scores = add_optional_columns(scores, answers, instrument, args)
+    say(f"Writing {output.shown} …")
+    write_tables([(scores, output)], decimals=DECIMALS)
+    say(summary(scores, instrument, output, time.perf_counter() - started))
     return 0
+
+
+def add_optional_columns(scores: pd.DataFrame, answers: pd.DataFrame, instrument: Instrument,
+                         args: argparse.Namespace) -> pd.DataFrame:
+    """Append the opt-in theme scores and item indicators; the default output is unchanged."""
+    extra = []
+    if args.themes:
+        themes = theme_scores(answers, instrument).drop(columns=RESPONSE_ID)
+        extra.append(themes.rename(columns=lambda theme: f"{THEME_PREFIX}{theme}"))
+    if args.item_indicators:
+        extra.append(item_indicators(answers, instrument))
+    if not extra:
+        return scores
+    added = pd.concat(extra, axis=1)
+    clash = [c for c in added.columns if c in scores.columns]
+    if clash:
+        raise UsageError(f"{args.input}: line 1, column {clash[0]}: the name is reserved for "
+                         "scoring output; rename the column")
+    return pd.concat([scores, added.set_axis(scores.index)], axis=1)
 
 
 def load_instrument(instrument_id: str, version: str | None,
@@ -63,7 +98,8 @@ def load_instrument(instrument_id: str, version: str | None,
         raise UsageError(str(exc)) from None
 
 
-def summary(scores: pd.DataFrame, instrument: Instrument, output: Path, seconds: float) -> str:
+def summary(scores: pd.DataFrame, instrument: Instrument, output: OutputTarget,
+            seconds: float) -> str:
     """One paragraph an analyst can paste into a log."""
     scored = int((scores["status"] == SCORED).sum())
     total = len(scores)
@@ -75,5 +111,5 @@ def summary(scores: pd.DataFrame, instrument: Instrument, output: Path, seconds:
     ]
     lines += [f"Mean {c} {scores[c].mean():.1f} ({scores[c].notna().sum():,} scored)."
               for c in scores.columns if c.endswith("_score") and scores[c].notna().any()]
-    lines.append(f"Wrote {output} in {seconds:.1f} s (methodology {METHODOLOGY_VERSION}).")
+    lines.append(f"Wrote {output.shown} in {seconds:.1f} s (methodology {METHODOLOGY_VERSION}).")
     return "\n".join(lines)

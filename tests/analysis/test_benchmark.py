@@ -139,3 +139,12 @@ def test_bad_input_names_the_column(respondents):
         benchmark_table(respondents, BenchmarkSpec(measure="pathway"))
     with pytest.raises(ValueError, match="not a proportion"):
         benchmark_table(respondents, BenchmarkSpec(measure="score", kind="proportion"))
+
+
+def test_peers_all_under_the_minimum_set_no_benchmark_for_anybody(respondents):
+    spec = BenchmarkSpec(peer_group=frozenset({"TINY"}))
+    table = benchmark_table(respondents, spec).table
+    units = table.loc[table["level"] == "provider × pathway × period"]
+    assert units["target"].isna().all() and units["z"].isna().all()
+    assert set(units.loc[units["provider"] == "TINY", "band"]) == {TOO_FEW}
+    assert units.loc[units["provider"] != "TINY", "band"].isna().all()

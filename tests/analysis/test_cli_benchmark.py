@@ -71,7 +71,7 @@ def test_unrounded_counts_match_the_scored_respondents(scores_csv, tmp_path):
 
 def test_default_adjusters_coefficients_trend_and_equity(scores_csv, tmp_path):
     paths = {name: tmp_path / f"{name}.csv" for name in ("out", "coef", "trend", "equity")}
-    status = run(scores_csv, "--by", "provider,period", "--adjust", "--coefficients",
+    status = run(scores_csv, "--by", "provider,period", "--adjust-default", "--coefficients",
                  paths["coef"], "--trend", paths["trend"], "--equity", paths["equity"],
                  "--equity-by", "sex,completed_by", "-o", paths["out"])
     assert status == 0

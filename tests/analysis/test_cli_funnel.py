@@ -12,7 +12,7 @@ from analysis.cli import main
 from analysis.funnel import BANDS, funnel_mean, funnel_proportion
 
 COLUMNS = ["unit", "n", "value", "target", "z", "z_adjusted", "phi", "tau2",
-           "lower95", "upper95", "lower998", "upper998", "band"]
+           "lower95", "upper95", "lower998", "upper998", "band", "methodology_version"]
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -98,4 +98,4 @@ def test_missing_file_and_module_entry_point(tmp_path):
         cwd=ROOT, capture_output=True, text=True, check=False,
     )
     assert result.returncode == 2
-    assert "no.csv: file not found" in result.stderr and "Traceback" not in result.stderr
+    assert "no.csv: no such file" in result.stderr and "Traceback" not in result.stderr

@@ -7,6 +7,7 @@ import pytest
 
 from analysis.funnel import (
     AS_EXPECTED,
+    BANDS,
     BETTER,
     FUNNEL_COLUMNS,
     MUCH_BETTER,
@@ -184,3 +185,23 @@ def test_proportion_limits_clamp_to_zero_and_one():
     table = funnel_proportion(np.array([2, 40]), np.array([0.5, 0.5]), target=0.98,
                               min_respondents=1)
     assert table["upper998"].iloc[0] == 1.0
+
+
+def test_peers_all_under_the_minimum_give_no_target_and_no_band():
+    table = funnel_mean(np.array([10, 12, 100, 200]), np.array([50.0, 52.0, 70.0, 65.0]),
+                        np.full(4, 15.0), reference=np.array([True, True, False, False]))
+    assert table["target"].isna().all()
+    assert table["band"].iloc[:2].tolist() == [TOO_FEW, TOO_FEW]
+    assert table["band"].iloc[2:].isna().all() and table["z"].isna().all()
+    proportions = funnel_proportion(np.array([10, 12, 100]), np.array([0.5, 0.4, 0.9]),
+                                    reference=np.array([True, True, False]))
+    assert proportions["target"].isna().all() and pd.isna(proportions["band"].iloc[2])
+
+
+def test_a_unit_without_a_value_is_too_few_responses_not_blank():
+    n, value = _units()
+    n[0], value[1] = 0, np.nan
+    table = funnel_mean(n, value, sigma=20.0)
+    assert table["band"].iloc[:2].tolist() == [TOO_FEW, TOO_FEW]
+    assert set(table["band"]) <= set(BANDS)
+    assert table["target"].iloc[0] == pytest.approx(np.sum(n[2:-1] * value[2:-1]) / np.sum(n[2:-1]))

@@ -79,7 +79,7 @@ def test_carried_columns_pass_through_in_order() -> None:
 
 def test_output_column_names_are_reserved() -> None:
     table = answers(CTM15, [["A"] * 15], status=["discharged"])
-    with pytest.raises(UsageError, match="column status is reserved"):
+    with pytest.raises(UsageError, match="column status: the name is reserved"):
         score_respondents(table, CTM15)
 
 

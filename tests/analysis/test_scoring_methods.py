@@ -8,7 +8,15 @@ import numpy as np
 import pytest
 
 from analysis.cli import UsageError
-from analysis.scoring_methods import linear_mean, mean_of_scores, method_named, row_mean, summed
+from analysis.scoring_methods import (
+    METHODS,
+    linear_mean,
+    mean_of_scores,
+    method_named,
+    row_mean,
+    summed,
+)
+from instruments.schema import SCORING_METHODS
 
 NAN = np.nan
 
@@ -53,3 +61,8 @@ def test_sum_prorates_unless_told_not_to() -> None:
 def test_unknown_method_names_the_instrument() -> None:
     with pytest.raises(UsageError, match="demo@1: unknown scoring method 'median'"):
         method_named("median", "demo@1")
+
+
+def test_every_method_an_instrument_may_name_is_implemented() -> None:
+    # instruments/ declares the names (to refuse an unknown one at load); analysis has the code.
+    assert set(SCORING_METHODS) == set(METHODS)

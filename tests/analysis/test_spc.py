@@ -123,3 +123,18 @@ def test_unit_trends_sorts_periods_and_skips_missing_values():
     assert trends["period"].tolist() == ["2025Q1", "2025Q2", "2025Q4"]
     assert trends["value"].tolist() == [1.0, 2.0, 4.0]
     assert trends["methodology_version"].nunique() == 1
+
+
+def test_a_constant_series_has_limits_at_the_mean_and_no_special_cause(recwarn):
+    chart = xmr_chart([0.1] * 10)
+    assert (chart.lower, chart.mean, chart.upper) == (0.1, 0.1, 0.1)
+    assert (chart.points["variation"] == COMMON_CAUSE).all()
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+def test_screening_never_removes_every_moving_range():
+    # One blip: its two moving ranges are the only non-zero ones and both are ≥ 3.267 × AMR.
+    series = [2.0] * 9 + [3.0] + [2.0] * 8
+    chart = xmr_chart(series)
+    assert chart.upper == xmr_chart(series, screen=False).upper > chart.mean
+    assert chart.points.index[chart.points["special_cause"] == OUTSIDE].tolist() == [9]

@@ -30,7 +30,7 @@ def test_list_shows_every_instrument_and_version(capsys: pytest.CaptureFixture[s
     assert status == 0
     assert lines[0].split() == ["id", "version", "items", "scoring", "languages", "title"]
     assert [line.split()[:3] for line in lines[1:]] == [
-        ["about_you", "1", "5"], ["ctm15", "1", "15"], ["ctm3", "1", "3"],
+        ["about_you", "1", "5"], ["comments", "1", "1"], ["ctm15", "1", "15"], ["ctm3", "1", "3"],
         ["i_statements", "1", "12"]]
 
 
@@ -69,7 +69,7 @@ def test_check_and_publish_a_dropped_in_instrument(
     assert run(capsys, "instruments", "publish", str(definitions))[:2] == (
         0, "published coordination_scale/1.yaml\n")
     assert run(capsys, "instruments", "check", str(definitions))[:2] == (
-        0, "5 instrument versions valid; 0 published-file problem(s).\n")
+        0, "6 instrument versions valid; 0 published-file problem(s).\n")
 
 
 def test_check_reports_a_malformed_file(capsys: pytest.CaptureFixture[str],

@@ -35,7 +35,8 @@ def test_versions_sort_as_numbers(definitions: Path) -> None:
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (("ctm16",), "unknown instrument 'ctm16' (known: about_you, ctm15, ctm3, i_statements)"),
+    (("ctm16",),
+     "unknown instrument 'ctm16' (known: about_you, comments, ctm15, ctm3, i_statements)"),
     (("ctm15", "3"), "instrument 'ctm15' has no version '3' (versions: 1)"),
     (("ctm15", None, "cy"), "ctm15@1 is not available in language 'cy' (available: en)"),
 ])

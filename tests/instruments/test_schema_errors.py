@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from instruments import InstrumentError, load_registry
+from instruments.published import LOCK_NAME
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -51,8 +52,16 @@ def test_malformed_ctm15_names_file_field_and_problem(
     assert problem in message
 
 
+def unpublished(directory: Path) -> Path:
+    """Drop the copy's lock: its files become drafts, which may be edited and loaded."""
+    (directory / LOCK_NAME).unlink()
+    return directory
+
+
 def test_edited_copy_still_loads_when_valid(definitions: Path) -> None:
-    # The error tests above edit copies; a valid edit (equal scores are legal) loads.
+    # The error tests above edit copies; a valid edit (equal scores are legal) of a draft
+    # loads (a published file may not be edited at all: see test_published.py).
+    unpublished(definitions)
     edit(definitions / "ctm15" / "1.yaml", "score: 2}", "score: 1}")
     assert load_registry(definitions).get("ctm15").options_for("q1")[1].score == 1
 
@@ -87,7 +96,7 @@ def test_text_with_markup_is_escaped_in_html(definitions: Path) -> None:
     data["items"][1]["text"] = "Tests & <results> were clear"
     data["items"][1]["emphasis"] = ["clear"]
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
-    item = load_registry(definitions).get("ctm3").item("q2")
+    item = load_registry(unpublished(definitions)).get("ctm3").item("q2")
     assert item.html == "Tests &amp; &lt;results&gt; were <strong>clear</strong>"
 
 
@@ -101,3 +110,29 @@ def test_response_set_without_a_way_out_is_refused(definitions: Path) -> None:
          '      - {code: "9", label: This does not apply to me, short_code: DNA, scored: false}\n',
          "")
     assert "needs at least one unscored way out" in refused(definitions)
+
+
+def test_unknown_scoring_method_is_refused_at_load(definitions: Path) -> None:
+    path = definitions / "ctm15" / "1.yaml"
+    edit(path, "method: linear_mean", "method: magic")
+    message = refused(definitions)
+    assert message.startswith(f"{path}: field scoring.method: ")
+    assert "'linear_mean', 'mean_of_scores' or 'sum'" in message
+
+
+def test_duplicate_yaml_keys_are_refused_with_line_and_key(definitions: Path) -> None:
+    path = definitions / "ctm15" / "1.yaml"
+    text = path.read_text(encoding="utf-8")
+    line = text.splitlines().index("  min_scored: 8") + 1
+    edit(path, "  min_scored: 8\n", "  min_scored: 8\n  min_scored: 3\n")
+    message = refused(definitions)
+    assert message == f"{path}: line {line + 1}: key 'min_scored' appears twice in one mapping"
+
+
+def test_a_duplicated_option_code_is_named(definitions: Path) -> None:
+    path = definitions / "ctm15" / "1.yaml"
+    edit(path, '{code: "2", label: Disagree, short_code: D,',
+         '{code: "1", label: Disagree, short_code: D,')
+    message = refused(definitions)
+    assert "field response_sets.agreement: option code '1' is used twice" in message
+    assert "bottom_box" not in message

@@ -42,7 +42,7 @@ def test_codes_scores_and_scoring_do_not_change_with_language(translated: Path) 
     assert [(i.id, i.source_item, i.response_set) for i in pseudo.items] == [
         (i.id, i.source_item, i.response_set) for i in english.items]
     assert [i.key for i in registry.list()] == [
-        "about_you@1", "ctm15@1", "ctm3@1", "i_statements@1"]
+        "about_you@1", "comments@1", "ctm15@1", "ctm3@1", "i_statements@1"]
 
 
 def test_language_without_translation_is_an_error_not_english(translated: Path) -> None:
