@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 import instruments  # noqa: E402
 from survey_app.auth.scope import peer_letter  # noqa: E402
 from survey_app.reports.command import Job, build_all  # noqa: E402
-from survey_app.reports.pdf import html_to_pdf, report_pdf  # noqa: E402
+from survey_app.reports.pdf import html_to_pdf, report_html, report_pdf  # noqa: E402
 from survey_app.services.results_data import Names, merge_scored, score_answers  # noqa: E402
 from survey_app.services.results_report import build_report  # noqa: E402
 from survey_app.services.results_tables import Bundle  # noqa: E402
@@ -154,6 +154,13 @@ def main() -> int:
             build_report(bundle, names, labels_for("P000", names), "P000", PERIOD)))[0]
         for _ in range(2)
     )
+    _, content = timed("  of which: report content from the bundle",
+                                     lambda: build_report(bundle, names,
+                                                          labels_for("P000", names),
+                                                          "P000", PERIOD))
+    _, html = timed("  of which: charts (matplotlib) and HTML",
+                               lambda: report_html(content))
+    timed("  of which: WeasyPrint layout and PDF", lambda: html_to_pdf(html))
 
     count = args.providers if args.all else min(args.sample, args.providers)
     with tempfile.TemporaryDirectory() as folder:

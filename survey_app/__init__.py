@@ -13,8 +13,9 @@ from flask import Flask
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     """Build the app; ``overrides`` (tests) win over settings from the environment."""
-    from survey_app import cli, config, extensions, web
+    from survey_app import auth, cli, config, extensions, web
     from survey_app.patient import bp as patient_bp
+    from survey_app.provider import bp as provider_bp
 
     app = Flask(__name__, instance_relative_config=True)
     config.init_app(app, overrides)  # settings from the environment; production fails closed
@@ -22,4 +23,6 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     web.init_app(app)  # NHS.UK templates, static assets, CSP headers, error pages
     cli.init_app(app)  # flask demo, …
     app.register_blueprint(patient_bp)
+    auth.init_app(app)  # staff sign-in, roles and scope; the administrators' pages
+    app.register_blueprint(provider_bp)  # provider portal: results, charts and reports
     return app

@@ -38,7 +38,11 @@ def export_answers_command(instrument_id: str, version: str | None, output: Path
 
 def init_app(app: Flask) -> None:
     """Register the app's own commands."""
+    from survey_app.comments_cli import comments_group
     from survey_app.demo.command import demo_command
+    from survey_app.reports.command import reports_group
 
     app.cli.add_command(demo_command)
     app.cli.add_command(export_answers_command)
+    app.cli.add_command(reports_group)
+    app.cli.add_command(comments_group)

@@ -9,6 +9,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import exists, inspect, select
 
+from survey_app.auth.commands import echo_demo_staff
 from survey_app.demo.links import NoProviders, issue_fresh_links
 from survey_app.demo.loader import DEMO_SURVEY, load_demo
 from survey_app.extensions import db
@@ -78,3 +79,4 @@ def demo_command(base_url: str, if_empty: bool, seed: int, event_count: int, lin
     click.echo(f"{len(tokens)} fresh survey links (each works once):")
     for token in tokens:
         click.echo(f"{base_url}/s/{token}")
+    echo_demo_staff(f"{base_url}/staff/sign-in")

@@ -16,6 +16,7 @@ from statistics import NormalDist
 import numpy as np
 
 from survey_app.demo.catalogue import PATHWAY_EFFECTS, PATHWAYS, PROVIDERS
+from survey_app.demo.comments import draw_comments
 from survey_app.models.event import AGE_BANDS
 from survey_app.services.journey import Question
 
@@ -194,16 +195,19 @@ def about_you_answers(
 def draw_answers(
     rng: np.random.Generator, questions: list[Question], events: Events, outcomes: Outcomes
 ) -> np.ndarray:
-    """Return a respondents × questions matrix of option codes, in journey order."""
+    """Return a respondents × questions matrix of option codes (a free-text question's
+    words, "" for none), in journey order."""
     n = len(events)
     draw = rng.random(n)
     style = np.where(
         draw < ALL_AGREE_SHARE, 1, np.where(draw < ALL_AGREE_SHARE + ALL_STRONGLY_AGREE_SHARE, 2, 0)
     )
     columns = [
-        rated_answers(rng, q, outcomes.latent, style)
+        draw_comments(rng, outcomes.latent, outcomes.responded & (outcomes.answered > column))
+        if q.item.is_free_text
+        else rated_answers(rng, q, outcomes.latent, style)
         if q.instrument.scoring is not None
         else about_you_answers(rng, q, events, outcomes)
-        for q in questions
+        for column, q in enumerate(questions)
     ]
     return np.column_stack(columns) if columns else np.empty((n, 0), dtype=object)

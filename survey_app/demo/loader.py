@@ -20,6 +20,7 @@ from survey_app.demo.generator import Events, Outcomes, draw_answers, draw_event
 from survey_app.extensions import db
 from survey_app.models import (
     Answer,
+    Comment,
     Invitation,
     Organisation,
     Pathway,
@@ -30,6 +31,7 @@ from survey_app.models import (
 from survey_app.models.event import AGE_BANDS
 from survey_app.services.invitations import hash_token, new_token
 from survey_app.services.journey import build_questions, load_instruments
+from survey_app.services.masking import mask_identifiers
 from survey_app.services.surveys import STANDARD_SURVEYS, ensure_survey
 
 DEMO_SURVEY = "leaving-hospital"
@@ -49,6 +51,7 @@ class DemoSummary:
     partial: int = 0
     declined: int = 0
     answers: int = 0
+    comments: int = 0  # free-text comments with words in them
 
 
 def insert_rows(table: Table, rows: list[dict[str, Any]], label: str, *, ids: bool) -> list[int]:
@@ -135,6 +138,12 @@ def invitation_status(outcomes: Outcomes, i: int, expires_at: Any, now: Any) -> 
     return "expired" if expires_at <= now else "sent"
 
 
+def comment_row(about: dict[str, Any], words: str, at: Any) -> dict[str, Any]:
+    """Return a ``comments`` row: the words as written and as providers see them."""
+    return {**about, "text": words, "masked_text": mask_identifiers(words),
+            "created_at": at, "updated_at": at}
+
+
 def load_demo(*, seed: int, event_count: int, today: date | None = None) -> DemoSummary:
     """Load organisations, pathways, events, invitations, responses and answers; commit."""
     rng = np.random.default_rng(seed)
@@ -183,16 +192,18 @@ def load_demo(*, seed: int, event_count: int, today: date | None = None) -> Demo
         })
     response_ids = insert_rows(Response.__table__, response_rows, "responses", ids=True)
     codes = draw_answers(rng, questions, events, outcomes)
-    answer_rows = [
-        {
-            "response_id": response_id, "instrument_id": q.instrument.id,
-            "instrument_version": q.instrument.version, "item_id": q.item.id,
-            "code": codes[i, column], "answered_at": row["updated_at"],
-        }
-        for i, response_id, row in zip(respondents, response_ids, response_rows, strict=True)
-        for column, q in enumerate(questions[: outcomes.answered[i]])
-    ]
+    answer_rows, comment_rows = [], []
+    for i, response_id, row in zip(respondents, response_ids, response_rows, strict=True):
+        for column, q in enumerate(questions[: outcomes.answered[i]]):
+            about = {"response_id": response_id, "instrument_id": q.instrument.id,
+                     "instrument_version": q.instrument.version, "item_id": q.item.id}
+            if q.item.is_free_text:
+                comment_rows.append(comment_row(about, codes[i, column], row["updated_at"]))
+            else:
+                answer_rows.append(
+                    {**about, "code": codes[i, column], "answered_at": row["updated_at"]})
     insert_rows(Answer.__table__, answer_rows, "answers", ids=False)
+    insert_rows(Comment.__table__, comment_rows, "comments", ids=False)
     db.session.commit()
     return DemoSummary(
         organisations=len(COMMISSIONERS) + len(PROVIDERS) + sum(len(s) for s in site_ids),
@@ -203,4 +214,5 @@ def load_demo(*, seed: int, event_count: int, today: date | None = None) -> Demo
         partial=int((outcomes.responded & ~outcomes.complete).sum()),
         declined=int(outcomes.declined.sum()),
         answers=len(answer_rows),
+        comments=sum(bool(row["text"]) for row in comment_rows),
     )

@@ -1,5 +1,6 @@
 """Database models, one module per aggregate. Importing this package registers them all."""
 
+from survey_app.models.comment import Comment
 from survey_app.models.event import TransitionEvent
 from survey_app.models.invitation import Invitation
 from survey_app.models.organisation import Organisation, OrganisationType
@@ -7,14 +8,19 @@ from survey_app.models.pathway import Pathway
 from survey_app.models.response import Answer, Response
 from survey_app.models.survey import Survey, SurveyInstrument
 from survey_app.models.time import utcnow
+from survey_app.models.user import AuditEvent, StaffMembership, StaffUser
 
 __all__ = [
     "Answer",
+    "AuditEvent",
+    "Comment",
     "Invitation",
     "Organisation",
     "OrganisationType",
     "Pathway",
     "Response",
+    "StaffMembership",
+    "StaffUser",
     "Survey",
     "SurveyInstrument",
     "TransitionEvent",

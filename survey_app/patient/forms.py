@@ -6,8 +6,8 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField
-from wtforms.validators import ValidationError
+from wtforms import RadioField, TextAreaField
+from wtforms.validators import Length, ValidationError
 
 from survey_app.services.journey import Question
 
@@ -30,8 +30,22 @@ class AnswerForm(FlaskForm):
     answer = OptionField()
 
 
-def answer_form(question: Question, saved: str | None, *, posted: bool) -> AnswerForm:
+class CommentForm(FlaskForm):
+    """A free-text question's answer: optional words, up to the item's length limit."""
+
+    answer = TextAreaField(filters=[lambda text: (text or "").replace("\r\n", "\n").strip()])
+
+
+def answer_form(
+    question: Question, saved: str | None, *, posted: bool
+) -> AnswerForm | CommentForm:
     """Build the form for ``question``: bound to the post, or pre-filled with ``saved``."""
+    if question.item.is_free_text:
+        comment = CommentForm() if posted else CommentForm(formdata=None, answer=saved)
+        limit = question.item.max_length or 0
+        comment.answer.validators = [Length(max=limit, message=str(_l(
+            "Your comment must be %(limit)s characters or fewer", limit=limit)))]
+        return comment
     form = AnswerForm() if posted else AnswerForm(formdata=None, answer=saved)
     form.answer.choices = [(option.code, option.label) for option in question.options]
     return form

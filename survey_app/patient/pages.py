@@ -89,14 +89,23 @@ def radio_items(question: Question) -> list[dict[str, Any]]:
     return items
 
 
+def answer_label(question: Question, saved: str | None) -> str:
+    """Return how an answer reads back: the option's label, the person's own words, or
+    "No comment" for a free-text question they left empty."""
+    if saved is None:
+        return _("Not answered")
+    if question.item.is_free_text:
+        return saved or _("No comment")
+    return next((o.label for o in question.options if o.code == saved), _("Not answered"))
+
+
 def check_sections(journey: Journey) -> list[dict[str, Any]]:
     """Return "Check your answers" as one section per instrument, in journey order."""
     sections: list[dict[str, Any]] = []
     for question in journey.questions:
         if not sections or sections[-1]["instrument"].id != question.instrument.id:
             sections.append({"instrument": question.instrument, "rows": []})
-        chosen = journey.answers.get(question.key)
-        label = next((o.label for o in question.options if o.code == chosen), _("Not answered"))
+        label = answer_label(question, journey.answers.get(question.key))
         sections[-1]["rows"].append({
             "key": {"html": Markup(question.item.html)},  # escaped, emphasis as <strong>
             "value": {"text": label},

@@ -74,7 +74,7 @@ def question(token: str, key: str) -> str | HTTPResponse:
     changing = request.args.get("change") == "yes"
     form = answer_form(asked, journey.answers.get(key), posted=request.method == "POST")
     if form.validate_on_submit():
-        service.record_answer(journey, key, form.answer.data)
+        service.record(journey, key, form.answer.data)
         return redirect(after_answer_url(journey, asked, changing=changing))
     return render_template(
         "patient/question.html",

@@ -56,14 +56,15 @@ def response_context() -> pd.DataFrame:
         .where(Response.status == "submitted")
         .order_by(Response.id)
     ).all()
-    table = pd.DataFrame(rows, columns=CONTEXT_COLUMNS)
+    table = pd.DataFrame([tuple(row) for row in rows], columns=CONTEXT_COLUMNS)
     discharged = pd.to_datetime(table.pop("discharge_date"))
     table["period"] = discharged.dt.to_period("Q").astype(str)  # e.g. "2025Q3"
     return table
 
 
 def item_answers(instrument: instruments.Instrument, response_ids: list[int]) -> pd.DataFrame:
-    """Return response × item option codes for one instrument version (wide)."""
+    """Return response × item option codes for one instrument version (wide); free-text
+    items are left out (comments live in their own table and are never analysed)."""
     rows = db.session.execute(
         select(Answer.response_id, Answer.item_id, Answer.code).where(
             and_(
@@ -73,9 +74,11 @@ def item_answers(instrument: instruments.Instrument, response_ids: list[int]) ->
             )
         )
     ).all()
-    long = pd.DataFrame(rows, columns=["response_id", "item_id", "code"])
+    # Plain tuples: pandas probes each SQLAlchemy Row for namedtuple fields, 5× slower.
+    long = pd.DataFrame([tuple(row) for row in rows], columns=["response_id", "item_id", "code"])
     wide = long.pivot(index="response_id", columns="item_id", values="code")
-    return wide.reindex(index=response_ids, columns=[item.id for item in instrument.items])
+    choices = [item.id for item in instrument.items if not item.is_free_text]
+    return wide.reindex(index=response_ids, columns=choices)
 
 
 def case_mix(response_ids: list[int]) -> pd.DataFrame:
@@ -91,6 +94,10 @@ def case_mix(response_ids: list[int]) -> pd.DataFrame:
 def answers_table(instrument_id: str, version: str | None = None) -> pd.DataFrame:
     """Return the wide answers table of every submitted response that used the instrument."""
     instrument = instruments.get_instrument(instrument_id, version)
+    if all(item.is_free_text for item in instrument.items):
+        raise instruments.InstrumentError(
+            f"{instrument.key} asks only for free-text comments, which are never exported "
+            "for analysis (providers read them, masked, in the portal)")
     surveys = set(
         db.session.scalars(
             select(SurveyInstrument.survey_id).where(

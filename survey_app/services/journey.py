@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, inspect, select, update
+from sqlalchemy import delete, func, inspect, select, update
 
 import instruments
 from survey_app.extensions import db
-from survey_app.models import Answer, Invitation, Response, Survey, utcnow
+from survey_app.models import Answer, Comment, Invitation, Response, Survey, utcnow
 from survey_app.models.response import MODES
 from survey_app.services.invitations import find_invitation
+from survey_app.services.masking import mask_identifiers
 from survey_app.services.upsert import insert_for
 
 # The about-you item whose answer is also kept on the response, for case-mix analysis.
@@ -34,6 +35,7 @@ _LINK_MESSAGES = {
 _invitations = Invitation.__table__
 _responses = Response.__table__
 _answers = Answer.__table__
+_comments = Comment.__table__
 
 
 class LinkError(Exception):
@@ -147,13 +149,19 @@ def build_questions(bundle: list[instruments.Instrument]) -> list[Question]:
 
 
 def stored_answers(response_id: int, questions: list[Question]) -> dict[str, str]:
-    """Return the response's answers as question key → option code."""
+    """Return the response's answers as question key → option code, or → the person's own
+    words for a free-text question ("" when they chose to say nothing)."""
     keys = {
         (q.instrument.id, q.instrument.version, q.item.id): q.key for q in questions
     }
     rows = db.session.execute(
         select(Answer.instrument_id, Answer.instrument_version, Answer.item_id, Answer.code)
         .where(Answer.response_id == response_id)
+        .union_all(
+            select(Comment.instrument_id, Comment.instrument_version, Comment.item_id,
+                   func.coalesce(Comment.text, Comment.masked_text))
+            .where(Comment.response_id == response_id)
+        )
     )
     answers = {}
     for instrument_id, version, item_id, code in rows:
@@ -229,26 +237,29 @@ def closed_link_error(invitation_id: int) -> LinkError:
     return LinkError(status if status in ("declined", "expired") else "completed")
 
 
+def lock_open_response(journey: Journey, **changes: object) -> int:
+    """Start the response if need be, then lock its row (setting ``changes`` and the time)
+    while it is still in progress; return its id. A closed link raises LinkError."""
+    response_id = response_id_of(start(journey))
+    touched = db.session.execute(
+        update(_responses)
+        .where(_responses.c.id == response_id, _responses.c.status == "in_progress")
+        .values(updated_at=utcnow(), **changes)
+    )
+    if touched.rowcount == 0:
+        db.session.rollback()
+        raise closed_link_error(journey.invitation.id)
+    return response_id
+
+
 def record_answer(journey: Journey, key: str, code: str) -> None:
     """Save (or change) the answer to one question; refused once the response is submitted."""
     question = journey.question(key)
     if code not in {option.code for option in question.options}:
         raise ValueError(f"{code!r} is not an answer option for question {key}")
-    response_id = response_id_of(start(journey))
-    invitation_id = journey.invitation.id
+    changes = {"completed_by": code} if question.item.id == COMPLETED_BY_ITEM else {}
+    response_id = lock_open_response(journey, **changes)
     now = utcnow()
-    changes: dict[str, object] = {"updated_at": now}
-    if question.item.id == COMPLETED_BY_ITEM:
-        changes["completed_by"] = code
-    # Lock the response row first, and only while it is still in progress.
-    touched = db.session.execute(
-        update(_responses)
-        .where(_responses.c.id == response_id, _responses.c.status == "in_progress")
-        .values(**changes)
-    )
-    if touched.rowcount == 0:
-        db.session.rollback()
-        raise closed_link_error(invitation_id)
     db.session.execute(
         insert_for(_answers)
         .values(
@@ -263,6 +274,43 @@ def record_answer(journey: Journey, key: str, code: str) -> None:
     )
     db.session.commit()
     journey.answers[key] = code
+
+
+def record(journey: Journey, key: str, value: str) -> None:
+    """Save the answer to any question: an option code, or a free-text question's words."""
+    if journey.question(key).item.is_free_text:
+        record_comment(journey, key, value)
+    else:
+        record_answer(journey, key, value)
+
+
+def record_comment(journey: Journey, key: str, text: str) -> None:
+    """Save (or change) the words given to a free-text question, with identifiers masked
+    for providers; empty words record "no comment". Refused once submitted."""
+    question = journey.question(key)
+    limit = question.item.max_length
+    if not question.item.is_free_text or limit is None:
+        raise ValueError(f"question {key} is not a free-text question")
+    words = text.replace("\r\n", "\n").strip()
+    if len(words) > limit:
+        raise ValueError(f"a comment on question {key} can be at most {limit} characters")
+    response_id = lock_open_response(journey)
+    now = utcnow()
+    words_now = {"text": words, "masked_text": mask_identifiers(words), "updated_at": now}
+    db.session.execute(
+        insert_for(_comments)
+        .values(
+            response_id=response_id, instrument_id=question.instrument.id,
+            instrument_version=question.instrument.version, item_id=question.item.id,
+            created_at=now, **words_now,
+        )
+        .on_conflict_do_update(
+            index_elements=["response_id", "instrument_id", "instrument_version", "item_id"],
+            set_=words_now,
+        )
+    )
+    db.session.commit()
+    journey.answers[key] = words
 
 
 def submit(journey: Journey) -> Response:
@@ -321,6 +369,7 @@ def decline(token: str) -> None:
         _responses.c.invitation_id == invitation_id, _responses.c.status == "in_progress"
     )
     db.session.execute(delete(_answers).where(_answers.c.response_id.in_(unsent)))
+    db.session.execute(delete(_comments).where(_comments.c.response_id.in_(unsent)))
     db.session.execute(
         delete(_responses).where(
             _responses.c.invitation_id == invitation_id, _responses.c.status == "in_progress"

@@ -11,7 +11,7 @@ from survey_app.models import Survey, SurveyInstrument
 STANDARD_SURVEYS: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
     "leaving-hospital": (
         "Leaving hospital",
-        (("ctm15", "1"), ("i_statements", "1"), ("about_you", "1")),
+        (("ctm15", "1"), ("i_statements", "1"), ("comments", "1"), ("about_you", "1")),
     ),
     "leaving-hospital-short": ("Leaving hospital (short)", (("ctm3", "1"), ("about_you", "1"))),
 }

@@ -12,21 +12,22 @@ import secrets
 import shutil
 import threading
 from collections.abc import Callable, Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import flask_migrate
 import psycopg
 import pytest
+from event_data import make_event
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import CheckConstraint, inspect, select
+from sqlalchemy import CheckConstraint, inspect
 from sqlalchemy.engine import make_url
 
 from survey_app import create_app
 from survey_app.extensions import db
-from survey_app.models import Organisation, Pathway, TransitionEvent, utcnow
+from survey_app.models import utcnow
 from survey_app.services.invitations import issue_invitation
 from survey_app.services.surveys import ensure_survey
 
@@ -110,42 +111,6 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def runner(app: Flask) -> FlaskCliRunner:
     return app.test_cli_runner()
-
-
-def provider_with_site(code: str = "RX1") -> tuple[Organisation, Organisation]:
-    """Return a fictional provider and one of its sites, creating them if needed."""
-    provider = db.session.scalar(select(Organisation).where(Organisation.code == code))
-    if provider is None:
-        start = date(2020, 4, 1)
-        provider = Organisation(
-            code=code, name=f"Test Provider {code}", type_code="provider", effective_from=start
-        )
-        site = Organisation(
-            code=f"{code}01", name=f"Test Hospital {code}", type_code="site",
-            parent=provider, effective_from=start,
-        )
-        db.session.add_all([provider, site])
-        db.session.flush()
-    return provider, provider.children[0]
-
-
-def make_event(*, provider_code: str = "RX1", pathway_code: str = "stroke") -> TransitionEvent:
-    """Create (uncommitted) one transition event at a test provider."""
-    provider, site = provider_with_site(provider_code)
-    pathway = db.session.scalar(select(Pathway).where(Pathway.code == pathway_code))
-    if pathway is None:
-        pathway = Pathway(
-            code=pathway_code, name=pathway_code.title(), care_type="unplanned_episode"
-        )
-    event = TransitionEvent(
-        provider=provider, site=site, pathway=pathway,
-        discharge_date=date.today() - timedelta(days=3),
-        from_setting="acute_ward", to_setting="home",
-        admission_route="emergency", age_band="75-84", sex="female",
-    )
-    db.session.add(event)
-    db.session.flush()
-    return event
 
 
 def create_invitation(

@@ -14,6 +14,8 @@ from bs4 import BeautifulSoup
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from survey_app.services.journey import Question
+
 NONCE = re.compile(r"script-src [^;]*'nonce-([^']+)'")
 
 
@@ -68,8 +70,9 @@ def structure_problems(response: TestResponse) -> list[str]:
 
 
 def first_option(response: TestResponse) -> str:
-    """Choose the first radio on a question page."""
-    return str(parse(response).find("input", attrs={"type": "radio"})["value"])
+    """Choose the first radio on a question page (on a free-text question, type nothing)."""
+    radio = parse(response).find("input", attrs={"type": "radio"})
+    return "" if radio is None else str(radio["value"])
 
 
 def start_survey(client: FlaskClient, token: str) -> TestResponse:
@@ -97,3 +100,11 @@ def answer_questions(
         assert redirect.status_code == 302, f"answer to {page.request.path} was not accepted"
         answered += 1
     return redirect
+
+
+def some_answer(question: Question, index: int = 0) -> str:
+    """Return an answer the journey service accepts for ``question``: the option at
+    ``index``, or, for a free-text question, a short comment."""
+    if question.item.is_free_text:
+        return "The ward staff were kind."
+    return question.options[index].code

@@ -7,6 +7,7 @@ import re
 from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select, text
+from staff import sign_in
 
 from survey_app import create_app
 from survey_app.extensions import db
@@ -122,3 +123,14 @@ def test_demo_refuses_a_base_url_that_is_not_a_web_address(runner: FlaskCliRunne
         assert result.exit_code == 2, bad
         assert "is not a web address" in result.output
         assert "/s/" not in result.output
+
+
+def test_demo_prints_staff_accounts_that_can_sign_in(app: Flask, runner: FlaskCliRunner) -> None:
+    output, _tokens = run_demo(runner, "--events", "60", "--links", "1")
+    assert "Demo staff accounts (sign in at http://demo.test:8080/staff/sign-in" in output
+    printed = dict(re.findall(r"^\s+\S.*?\s(\S+@demo\.invalid)\s+(\S+)$", output, re.MULTILINE))
+    assert set(printed) == {"admin@demo.invalid", "provider@demo.invalid"}
+    for email, password in printed.items():
+        client = app.test_client()
+        assert sign_in(client, email, password).status_code == 302
+        assert sign_in(app.test_client(), email, password + "x").status_code == 200

@@ -16,6 +16,7 @@ from survey_app.extensions import db
 TABLES = {
     "alembic_version", "organisation_types", "organisations", "pathways", "transition_events",
     "surveys", "survey_instruments", "invitations", "responses", "answers",
+    "staff_users", "staff_memberships", "audit_events", "comments",
 }
 
 

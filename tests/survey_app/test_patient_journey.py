@@ -42,7 +42,7 @@ def test_start_page_says_who_asks_why_how_long_and_that_it_is_voluntary(
     page = client.get(f"/s/{make_invitation(app)}")
     text = text_of(parse(page))
     assert "Test Provider RX1 would like to know how well your care was joined up" in text
-    assert "It takes about 10 minutes. There are 32 questions." in text
+    assert "It takes about 10 minutes. There are 33 questions." in text
     assert "Taking part is voluntary" in text and "will not affect your care" in text
     assert "How we use your answers" in text
     assert parse(page).find("a", string="I do not want to take part")
@@ -57,7 +57,7 @@ def test_question_page_has_the_question_as_legend_h1_progress_attribution_and_ba
     page = parse(client.get(f"/s/{token}/q/ctm15-q2"))
     heading = page.select_one("fieldset legend h1")
     assert heading is not None
-    assert text_of(heading.select_one(".nhsuk-caption-l")) == "Question 3 of 32:"
+    assert text_of(heading.select_one(".nhsuk-caption-l")) == "Question 3 of 33:"
     assert heading.find("strong").get_text() == "what"  # the seed's emphasis, not asterisks
     assert "CTM-15 © Eric A. Coleman, MD, MPH" in text_of(page.select_one(".app-attribution"))
     assert page.select_one(".nhsuk-back-link")["href"] == f"/s/{token}/q/ctm15-q1"
@@ -74,7 +74,7 @@ def test_who_is_filling_this_in_is_asked_first_and_back_leads_to_the_start_page(
     first = start_survey(client, token).location
     page = parse(client.get(first))
     assert first == f"/s/{token}/q/about_you-completed_by"
-    assert text_of(page.h1) == "Question 1 of 32: Who is filling this in?"
+    assert text_of(page.h1) == "Question 1 of 33: Who is filling this in?"
     assert page.select_one(".nhsuk-back-link")["href"] == f"/s/{token}?intro=yes"
     assert client.get(f"/s/{token}?intro=yes").status_code == 200
 
@@ -91,7 +91,7 @@ def test_nothing_chosen_shows_the_nhs_error_pattern_and_saves_nothing(
         first_radio = page.select("input[type=radio]")[0]
         assert summary_link["href"] == "#" + first_radio["id"] == "#answer"
         assert text_of(page.select_one(".nhsuk-error-message")) == "Error: Select an answer"
-        assert page.title.get_text().startswith("Error: Question 1 of 32")
+        assert page.title.get_text().startswith("Error: Question 1 of 33")
     assert stored(app)["answers"] == {}
 
 
@@ -115,7 +115,7 @@ def test_opening_the_link_again_on_another_device_resumes_at_the_first_unanswere
     resumed = other_device.get(f"/s/{token}")
     assert resumed.status_code == 302
     assert resumed.location == f"/s/{token}/q/ctm15-q4"  # 1 early question + q1..q3 done
-    assert text_of(parse(other_device.get(resumed.location)).h1).startswith("Question 5 of 32")
+    assert text_of(parse(other_device.get(resumed.location)).h1).startswith("Question 5 of 33")
 
 
 def test_check_your_answers_lists_everything_and_change_returns_to_it(
@@ -125,7 +125,7 @@ def test_check_your_answers_lists_everything_and_change_returns_to_it(
     check_url = answer_questions(client, token).location
     assert check_url == f"/s/{token}/check"
     page = parse(client.get(check_url))
-    assert len(page.select(".nhsuk-summary-list__row")) == 32
+    assert len(page.select(".nhsuk-summary-list__row")) == 33
     change = page.find("a", href=f"/s/{token}/q/ctm15-q5?change=yes")
     assert "When I left the hospital, I clearly understood" in text_of(change)  # hidden text
     question = client.get(change["href"])

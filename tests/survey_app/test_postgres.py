@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from patient_pages import some_answer
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
@@ -21,6 +22,7 @@ from survey_app.services.journey import (
     LinkError,
     decline,
     open_journey,
+    record,
     record_answer,
     start,
     submit,
@@ -44,7 +46,7 @@ def test_the_journey_on_postgres(pg_app: Flask, make_invitation: MakeInvitation)
         journey = open_journey(token)
         assert start(journey).id == start(open_journey(token)).id
         for question in journey.questions:
-            record_answer(journey, question.key, question.options[0].code)
+            record(journey, question.key, some_answer(question))
         record_answer(journey, "ctm15-q1", "4")  # changing an answer overwrites it
         second_tab = open_journey(token)
         first, again = submit(journey), submit(second_tab)

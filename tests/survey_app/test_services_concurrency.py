@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from patient_pages import some_answer
 from sqlalchemy import func, select
 
 from survey_app.extensions import db
@@ -17,6 +18,7 @@ from survey_app.services.journey import (
     Journey,
     LinkError,
     open_journey,
+    record,
     record_answer,
     start,
     submit,
@@ -64,7 +66,7 @@ def test_concurrent_submits_submit_once(
     with any_app.app_context():
         journey = open_journey(token)
         for question in journey.questions:
-            record_answer(journey, question.key, question.options[-1].code)
+            record(journey, question.key, some_answer(question, -1))
 
     def submit_the_tab(tab: Journey) -> tuple[int, object]:
         response = submit(tab)

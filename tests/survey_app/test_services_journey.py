@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from flask import Flask
+from patient_pages import some_answer
 from sqlalchemy import func, select
 
 from survey_app.extensions import db
@@ -17,6 +18,7 @@ from survey_app.services.journey import (
     LinkError,
     decline,
     open_journey,
+    record,
     record_answer,
     start,
     submit,
@@ -38,7 +40,7 @@ def token(app: Flask, make_invitation: MakeInvitation) -> str:
 
 def answer_everything(journey: Journey) -> None:
     for question in journey.questions:
-        record_answer(journey, question.key, question.options[0].code)
+        record(journey, question.key, some_answer(question))
 
 
 def count(model: type) -> int:
@@ -90,7 +92,7 @@ class TestAnswering:
     def test_answers_are_saved_and_resume_at_first_unanswered(self, token: str) -> None:
         journey = open_journey(token)
         for question in journey.questions[:3]:
-            record_answer(journey, question.key, question.options[0].code)
+            record(journey, question.key, some_answer(question))
         resumed = open_journey(token)  # e.g. later, on another device
         assert resumed.first_unanswered() == resumed.questions[3]
         assert resumed.answers == {q.key: q.options[0].code for q in journey.questions[:3]}

@@ -13,7 +13,7 @@ from patient_pages import NONCE, parse, text_of
 from survey_app import create_app
 from survey_app.web import NHSUK_FRONTEND_VERSION, FrontendAssetsMissing
 
-STRONG_KEY = "k3y-" + "x7Q9" * 10
+STRONG_KEY = "Vq3Lr8-NwZ1pTf0yKc7Hd2XbMs5Ej9Ga4Ru6Io_Pk"
 
 
 def test_frontend_assets_are_served_by_the_app_without_the_remote_nhs_font(

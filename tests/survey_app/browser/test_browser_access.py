@@ -94,7 +94,7 @@ def test_a_question_can_be_answered_with_the_keyboard_alone(
     expect(page.get_by_role("button", name="Continue")).to_be_focused()
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    expect(page.locator("h1")).to_contain_text("Question 2 of 32")
+    expect(page.locator("h1")).to_contain_text("Question 2 of 33")
 
 
 def test_nothing_scrolls_sideways_at_400_percent_zoom(
@@ -136,6 +136,6 @@ def test_the_journey_works_with_javascript_switched_off(
     expect(page.locator(".nhsuk-error-summary")).to_contain_text("Select an answer")
     page.get_by_label("The patient", exact=True).check()
     press(page, "Continue")
-    expect(page.locator("h1")).to_contain_text("Question 2 of 32")
+    expect(page.locator("h1")).to_contain_text("Question 2 of 33")
     assert "js-enabled" not in (page.locator("body").get_attribute("class") or "")
     context.close()

@@ -13,10 +13,11 @@ from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
 from survey_app.extensions import db
-from survey_app.models import Response
+from survey_app.models import Comment, Response
 
 pytestmark = pytest.mark.browser
 
+COMMENT = "Nurse Jane was lovely. Ring me on 07700 900123."
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 
 
@@ -32,6 +33,22 @@ def answer(page: Page, label: str | None = None) -> None:
         page.get_by_label(label, exact=True).check()
     else:
         page.locator(".nhsuk-radios__input").first.check()
+    press(page, "Continue")
+
+
+def write_comment(page: Page, audit: Callable[[str], None]) -> None:
+    """Type too much (the live count and the server both say so), then a real comment."""
+    box = page.get_by_label("Is there anything else you would like to tell us", exact=False)
+    box.fill("x" * 1001)
+    expect(page.locator(".nhsuk-character-count__status")).to_have_text(
+        "You have 1 character too many")
+    press(page, "Continue")
+    expect(page.locator(".nhsuk-error-summary")).to_contain_text(
+        "Your comment must be 1000 characters or fewer")
+    audit("comment too long")
+    box.fill(COMMENT)
+    expect(page.locator(".nhsuk-character-count__status")).to_have_text(
+        f"You have {1000 - len(COMMENT)} characters remaining")
     press(page, "Continue")
 
 
@@ -55,7 +72,10 @@ def test_a_whole_questionnaire_on_a_phone_passes_axe_on_every_page(
     while "/q/" in page.url:
         headings.append(page.locator("h1").inner_text())
         audit(page.url.rsplit("/", 1)[1])
-        answer(page)
+        if page.locator("textarea").count():
+            write_comment(page, audit)
+        else:
+            answer(page)
     expect(page.locator("h1")).to_have_text("Check your answers before sending them")
     audit("check your answers")
     with page.expect_navigation():
@@ -67,10 +87,13 @@ def test_a_whole_questionnaire_on_a_phone_passes_axe_on_every_page(
     expect(page.locator("h1")).to_have_text("You have already sent your answers")
 
     assert problems == {}
-    assert len(headings) == 32 and headings[-1].startswith("Question 32 of 32")
+    assert len(headings) == 33 and headings[-1].startswith("Question 33 of 33")
     with app.app_context():
         response = db.session.scalars(select(Response)).one()
         assert response.status == "submitted" and len(response.answers) == 32
+        comment = db.session.scalars(select(Comment)).one()
+        assert (comment.text, comment.masked_text) == (
+            COMMENT, "Nurse [name] was lovely. Ring me on [phone].")
 
 
 def test_closing_the_browser_and_opening_the_link_again_resumes_where_you_stopped(
@@ -90,7 +113,7 @@ def test_closing_the_browser_and_opening_the_link_again_resumes_where_you_stoppe
     page = later.new_page()
     page.goto(f"{live_server}/s/{token}")
     assert page.url == f"{live_server}/s/{token}/q/ctm15-q3"
-    expect(page.locator("h1")).to_contain_text("Question 4 of 32")
+    expect(page.locator("h1")).to_contain_text("Question 4 of 33")
     page.get_by_role("link", name="Back").click()
     expect(page.get_by_label("Agree", exact=True)).to_be_checked()  # saved answer shown
     later.close()

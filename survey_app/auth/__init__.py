@@ -1,0 +1,143 @@
+"""Staff sign-in, roles and scope (Flask-Login), at ``/staff/…``.
+
+    @staff_required("administrator")      # signed in, with one of these roles (403 if not)
+    scope = current_scope()               # what the signed-in user may see by name
+
+Staff sessions end after ``STAFF_IDLE_TIMEOUT`` of inactivity (30 minutes by default,
+refreshed on every request). That is enforced here rather than by shortening
+``PERMANENT_SESSION_LIFETIME``: Flask applies that lifetime to every session cookie,
+including the patient's CSRF token, and a patient may pause on one page for hours.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from flask import Blueprint, Flask, abort, current_app, g, redirect, request, session, url_for
+from flask_login import LoginManager, current_user, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from survey_app.auth.scope import Scope
+from survey_app.models import StaffUser
+from survey_app.services import accounts
+
+__all__ = ["Scope", "bp", "current_scope", "current_staff", "init_app", "staff_required"]
+
+STAFF_ROLES = ("administrator", "provider", "commissioner")
+DEFAULT_IDLE_TIMEOUT = timedelta(minutes=30)
+SEEN_AT = "staff_seen_at"
+TIMED_OUT = "staff_timed_out"
+# Pages a user with a temporary password may still open.
+OPEN_WHILE_CHANGING_PASSWORD = frozenset(
+    {"auth.change_password", "auth.sign_out", "static", "frontend_asset"}
+)
+
+bp = Blueprint("auth", __name__, url_prefix="/staff")
+login_manager = LoginManager()
+login_manager.login_view = "auth.sign_in"
+login_manager.login_message = "Sign in to see this page."
+login_manager.login_message_category = "info"
+login_manager.session_protection = "strong"
+
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+@login_manager.user_loader
+def load_user(session_id: str) -> StaffUser | None:
+    """Return the session's user (None once the password changed or the account closed)."""
+    return accounts.user_for_session(session_id)
+
+
+def current_staff() -> StaffUser:
+    """Return the signed-in user (call only behind :func:`staff_required`)."""
+    return cast(StaffUser, current_user._get_current_object())  # type: ignore[attr-defined]
+
+
+def current_scope() -> Scope:
+    """Return the signed-in user's scope (an empty scope when nobody is signed in)."""
+    if "staff_scope" not in g:
+        user = current_staff() if current_user.is_authenticated else None
+        g.staff_scope = Scope.for_user(user)
+    return cast(Scope, g.staff_scope)
+
+
+def staff_required(*roles: str) -> Callable[[View], View]:
+    """Require a signed-in user (else the sign-in page) with one of ``roles`` (else 403).
+
+    With no roles, any staff role will do.
+    """
+    unknown = set(roles) - set(STAFF_ROLES)
+    if unknown:
+        raise ValueError(f"unknown staff roles {sorted(unknown)}; known: {STAFF_ROLES}")
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if roles and current_staff().role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return cast(View, guarded)
+
+    return decorate
+
+
+def start_session(user: StaffUser) -> None:
+    """Sign ``user`` in on a clean session (nothing from before carries over)."""
+    session.clear()
+    login_user(user)
+    session[SEEN_AT] = time.time()
+
+
+def idle_timeout(app: Flask) -> timedelta:
+    """Return how long a staff session may sit idle before it ends."""
+    value = app.config.get("STAFF_IDLE_TIMEOUT", DEFAULT_IDLE_TIMEOUT)
+    return value if isinstance(value, timedelta) else timedelta(seconds=float(value))
+
+
+def enforce_staff_session() -> Response | None:
+    """End idle staff sessions, refresh live ones, and hold a temporary password's user
+    on the change-password page."""
+    if not current_user.is_authenticated:
+        return None
+    now = time.time()
+    seen = session.get(SEEN_AT)
+    if seen is not None and now - float(seen) > idle_timeout(current_app).total_seconds():
+        user = current_staff()
+        logout_user()
+        session.pop(SEEN_AT, None)
+        session[TIMED_OUT] = True
+        accounts.record_sign_out(user, timed_out=True)
+        return None
+    session[SEEN_AT] = now
+    if current_staff().must_change_password and (
+        request.endpoint not in OPEN_WHILE_CHANGING_PASSWORD
+    ):
+        return redirect(url_for("auth.change_password"))
+    return None
+
+
+def keep_staff_pages_private(response: Response) -> Response:
+    """Keep every page a signed-in user sees out of shared caches and browser history."""
+    if current_user.is_authenticated:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Set up Flask-Login, the idle timeout, the staff pages and the administrators' pages."""
+    from survey_app.admin import bp as admin_bp
+    from survey_app.auth import commands, views  # noqa: F401  (registers routes, commands)
+
+    login_manager.init_app(app)
+    app.before_request(enforce_staff_session)
+    app.after_request(keep_staff_pages_private)
+    app.register_blueprint(bp)
+    app.register_blueprint(admin_bp)
+    app.cli.add_command(commands.staff_group)

@@ -1,0 +1,136 @@
+"""Sign in, sign out, change password, and the staff landing page. Rules live in
+:mod:`survey_app.services.accounts`; these views only translate between HTTP and it."""
+
+from __future__ import annotations
+
+import hashlib
+from urllib.parse import urlsplit
+
+from flask import current_app, redirect, render_template, request, session, url_for
+from flask_login import current_user, logout_user
+from werkzeug.wrappers import Response
+
+from survey_app.auth import (
+    TIMED_OUT,
+    bp,
+    current_scope,
+    current_staff,
+    staff_required,
+    start_session,
+)
+from survey_app.auth.forms import ChangePasswordForm, SignInForm, add_error
+from survey_app.extensions import limiter
+from survey_app.services import accounts
+from survey_app.services.errors import FieldError
+from survey_app.web import render_error
+
+DEFAULT_SIGN_IN_RATE_LIMIT = "20 per 15 minutes"
+SIGN_IN_FAILED = (
+    "Enter a correct email address and password. After {attempts} wrong attempts an "
+    "account is locked for {minutes} minutes; ask an administrator if you are locked out."
+)
+
+
+def sign_in_rate_limit() -> str:
+    """Return the sign-in limit per submitted email (``STAFF_SIGN_IN_RATE_LIMIT``)."""
+    return str(current_app.config.get("STAFF_SIGN_IN_RATE_LIMIT", DEFAULT_SIGN_IN_RATE_LIMIT))
+
+
+def submitted_email_key() -> str:
+    """Key the sign-in limit by the email typed (hashed), not the IP address: staff in one
+    trust share an address, while an attacker works through one account at a time."""
+    email = accounts.normalise_email(request.form.get("email", ""))
+    return "sign-in:" + hashlib.sha256(email.encode()).hexdigest()
+
+
+def safe_next(target: str | None) -> str | None:
+    """Return ``target`` if it is a path on this site (no open redirects), else None."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit(sign_in_rate_limit, key_func=submitted_email_key, methods=["POST"])
+def sign_in() -> str | Response:
+    """Ask for email and password; one message for every kind of failure."""
+    if current_user.is_authenticated:
+        return redirect(url_for("auth.home"))
+    form = SignInForm()
+    failed = False
+    if form.validate_on_submit():
+        user = accounts.authenticate(form.email.data or "", form.password.data or "")
+        if user is not None:
+            next_page = safe_next(request.args.get("next"))
+            start_session(user)
+            return redirect(next_page or url_for("auth.home"))
+        attempts, length = accounts.lockout_policy()
+        add_error(form.email, SIGN_IN_FAILED.format(
+            attempts=attempts, minutes=round(length.total_seconds() / 60)
+        ))
+        failed = True
+    return render_template(
+        "auth/sign_in.html",
+        form=form,
+        timed_out=session.pop(TIMED_OUT, False),
+        has_error=bool(form.errors) or failed,
+    )
+
+
+@bp.post("/sign-out")
+@staff_required()
+def sign_out() -> Response:
+    """End the session and say so."""
+    accounts.record_sign_out(current_staff())
+    logout_user()
+    session.clear()
+    return redirect(url_for("auth.signed_out"))
+
+
+@bp.get("/signed-out")
+def signed_out() -> str:
+    return render_template("auth/signed_out.html")
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@staff_required()
+def change_password() -> str | Response:
+    """Change one's own password (required after an administrator's reset)."""
+    user = current_staff()
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(
+                user, form.current_password.data or "", form.new_password.data or ""
+            )
+        except FieldError as error:
+            add_error(form[error.field], error.message)
+        else:
+            start_session(user)  # the nonce changed: re-issue this session; others end
+            return redirect(url_for("auth.home", changed="yes"))
+    return render_template(
+        "auth/change_password.html", form=form, forced=user.must_change_password,
+        has_error=bool(form.errors),
+    )
+
+
+@bp.get("/")
+@staff_required()
+def home() -> str:
+    """The staff landing page: what this user can open."""
+    return render_template(
+        "auth/home.html",
+        user=current_staff(),
+        providers=current_scope().visible_providers(),
+        changed=request.args.get("changed") == "yes",
+    )
+
+
+@bp.errorhandler(429)
+def too_many_sign_ins(_error: Exception) -> tuple[str, int]:
+    """Explain the sign-in rate limit in staff terms (the shared page talks to patients)."""
+    return render_error(429, body="Wait 15 minutes, then try again. If you cannot sign in, "
+                                  "ask an administrator to reset your password.")

@@ -1,0 +1,146 @@
+"""Free-text comments in the provider portal: read (masked), flag a safety concern, follow up.
+
+    /provider/<org>/comments                          masked comments, by pathway and period
+    /provider/<org>/comments/flagged                  safety concerns awaiting follow-up
+    /provider/<org>/comments/<id>/flag                flag one as a safety concern (form)
+    /provider/<org>/comments/<id>/follow-up           record that it was followed up (form)
+
+The form pages are exempt from the blanket CSRF check so that the scope check answers first
+(404 for another provider's comment, the same as for one that does not exist); their forms
+still refuse a post without this session's CSRF token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import abort, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+from wtforms import TextAreaField
+
+from survey_app.auth import current_scope, current_staff, staff_required
+from survey_app.extensions import csrf
+from survey_app.models import Organisation
+from survey_app.models.comment import FLAG_REASON_LIMIT, FOLLOW_UP_NOTE_LIMIT
+from survey_app.provider import bp
+from survey_app.provider.filters import select_items
+from survey_app.services import comments as service
+from survey_app.services.comments import CommentFilters, CommentNotFound, ProviderComment
+from survey_app.services.errors import FieldError
+
+PORTAL_ROLES = ("administrator", "provider")
+
+
+class FlagForm(FlaskForm):
+    """Why a comment is a safety concern."""
+
+    reason = TextAreaField("Why is this a safety concern?", description=(
+        "For example, a patient at home without medicines or care they need. Your name and "
+        "the time are recorded."))
+
+
+class FollowUpForm(FlaskForm):
+    """What was done about a flagged comment."""
+
+    note = TextAreaField("What was done to follow this up?", description=(
+        "For example, who contacted the patient's GP or care team, and when."))
+
+
+def _comment_or_404(org: Organisation, comment_id: int) -> ProviderComment:
+    try:
+        return service.get_comment(current_scope(), org, comment_id)
+    except CommentNotFound:
+        abort(404)
+
+
+@bp.get("/<org_code>/comments")
+@staff_required(*PORTAL_ROLES)
+def comments(org_code: str) -> tuple[str, int]:
+    """List the provider's comments, identifiers masked, filtered by pathway and period."""
+    org = current_scope().require_provider(org_code)
+    pathways, periods = service.filter_choices(current_scope(), org)
+    asked = CommentFilters(pathway=request.args.get("pathway") or None,
+                           period=request.args.get("period") or None)
+    problems = service.check_filters(asked, pathways, periods)
+    wrong = {field for field, _ in problems}
+    filters = CommentFilters(pathway=None if "pathway" in wrong else asked.pathway,
+                             period=None if "period" in wrong else asked.period)
+    page = render_template(
+        "provider/comments.html",
+        org=org,
+        rows=service.list_comments(current_scope(), org, filters),
+        limit=service.PAGE_LIMIT,
+        awaiting=sum(c.status == "awaiting_follow_up"
+                     for c in service.flagged_comments(current_scope(), org)),
+        problems=problems,
+        has_error=bool(problems),
+        choices={
+            "pathway": select_items(pathways, filters.pathway, "All pathways"),
+            "period": select_items([(p, p) for p in periods], filters.period, "All periods"),
+        },
+    )
+    return page, 400 if problems else 200
+
+
+@bp.get("/<org_code>/comments/flagged")
+@staff_required(*PORTAL_ROLES)
+def flagged_comments(org_code: str) -> str:
+    """List the comments flagged as safety concerns, those awaiting follow-up first."""
+    org = current_scope().require_provider(org_code)
+    return render_template("provider/comments_flagged.html", org=org,
+                           rows=service.flagged_comments(current_scope(), org),
+                           back_url=url_for("provider.comments", org_code=org.code))
+
+
+def _comment_form_page(
+    org: Organisation, comment: ProviderComment, form: FlaskForm, field: str,
+    save: Callable[[str], object], *, title: str, button: str, limit: int,
+) -> str | Response:
+    """Show a one-field form about a comment; on a valid post, save and go to the flags."""
+    if form.validate_on_submit():
+        try:
+            save(form[field].data or "")
+        except FieldError as error:
+            form[field].errors = [error.message]
+        else:
+            return redirect(url_for("provider.flagged_comments", org_code=org.code))
+    return render_template(
+        "provider/comment_form.html", org=org, comment=comment, form=form, field=form[field],
+        title=title, button=button, limit=limit, has_error=bool(form.errors),
+        back_url=url_for("provider.comments", org_code=org.code),
+    )
+
+
+@bp.route("/<org_code>/comments/<int:comment_id>/flag", methods=["GET", "POST"])
+@csrf.exempt
+@staff_required(*PORTAL_ROLES)
+def flag_comment(org_code: str, comment_id: int) -> str | Response:
+    """Flag a comment as a safety concern, with the reason, for follow-up."""
+    org = current_scope().require_provider(org_code)
+    comment = _comment_or_404(org, comment_id)
+    return _comment_form_page(
+        org, comment, FlagForm(), "reason",
+        lambda reason: service.flag_comment(current_scope(), org, comment.id, reason,
+                                            current_staff()),
+        title="Flag as a safety concern", button="Flag as a safety concern",
+        limit=FLAG_REASON_LIMIT,
+    )
+
+
+@bp.route("/<org_code>/comments/<int:comment_id>/follow-up", methods=["GET", "POST"])
+@csrf.exempt
+@staff_required(*PORTAL_ROLES)
+def follow_up_comment(org_code: str, comment_id: int) -> str | Response:
+    """Record what was done about a flagged comment, closing the concern."""
+    org = current_scope().require_provider(org_code)
+    comment = _comment_or_404(org, comment_id)
+    if comment.status == "not_flagged":
+        abort(404)  # only a flagged concern has a follow-up
+    return _comment_form_page(
+        org, comment, FollowUpForm(), "note",
+        lambda note: service.record_follow_up(current_scope(), org, comment.id, note,
+                                              current_staff()),
+        title="Mark as followed up", button="Mark as followed up",
+        limit=FOLLOW_UP_NOTE_LIMIT,
+    )

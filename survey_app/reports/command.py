@@ -1,0 +1,163 @@
+"""``flask --app wsgi reports build --period 2026-Q2 [--out DIR] [--workers N]``.
+
+Builds every provider's PDF report for a period. The benchmark is computed once, in this
+process, before the worker processes start; they inherit it (fork) and only lay out and
+render their providers' reports, so 500 reports cost one benchmark, not 500. Peers are
+anonymised exactly as in the portal: each report uses the scope of its own provider.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+from tqdm import tqdm
+
+from survey_app.auth.scope import Scope
+from survey_app.extensions import db
+from survey_app.reports.pdf import report_pdf
+from survey_app.services import results
+from survey_app.services.results_data import Names, UnknownPeriod, period_label
+from survey_app.services.results_report import build_report
+from survey_app.services.results_tables import Bundle
+
+# Set in the parent just before the pool forks; each worker reads its inherited copy.
+_SHARED: dict[str, object] = {}
+
+
+@dataclass(frozen=True)
+class Job:
+    """One report to build: whose, which period, where to, with which peer labels."""
+
+    provider: str
+    period: str
+    path: Path
+    labels: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one job."""
+
+    provider: str
+    path: Path
+    seconds: float
+    error: str | None = None
+
+
+def build_one(job: Job) -> Outcome:
+    """Build and write one report (in a worker); a failure is reported, not raised."""
+    started = time.perf_counter()
+    try:
+        bundle = _SHARED["bundle"]
+        names = _SHARED["names"]
+        assert isinstance(bundle, Bundle) and isinstance(names, Names)
+        report = build_report(bundle, names, job.labels, job.provider, job.period)
+        partial = job.path.with_suffix(".pdf.partial")
+        partial.write_bytes(report_pdf(report))
+        partial.replace(job.path)  # never leave a half-written PDF under the real name
+    except Exception as exc:  # one bad report must not stop the other 499
+        return Outcome(job.provider, job.path, time.perf_counter() - started,
+                       f"{type(exc).__name__}: {exc}")
+    return Outcome(job.provider, job.path, time.perf_counter() - started)
+
+
+def jobs_for(snap: results.Snapshot, period: str, out: Path,
+             only: tuple[str, ...] = ()) -> list[Job]:
+    """Return one job per provider with responses or invitations (or per one of ``only``)."""
+    bundle = snap.bundle
+    providers = sorted(set(bundle.respondents["provider"]) | set(
+        bundle.invitations.get("provider", [])))
+    unknown = sorted(set(only) - set(providers))
+    if unknown:
+        raise click.BadParameter(f"no results for provider(s) {', '.join(unknown)}",
+                                 param_hint="--provider")
+    if only:
+        providers = [code for code in providers if code in only]
+    jobs = []
+    for code in providers:
+        organisation_id = snap.names.organisation_ids.get(code)
+        if organisation_id is None:
+            continue
+        scope = Scope.for_providers([organisation_id])
+        labels = results.provider_labels(scope, snap.names, bundle)
+        jobs.append(Job(code, period, out / f"{code}-benchmark-{period}.pdf", labels))
+    return jobs
+
+
+def run_jobs(jobs: list[Job], workers: int) -> Iterator[Outcome]:
+    """Yield outcomes as they finish, from ``workers`` forked processes (1: in-process)."""
+    if workers <= 1:
+        yield from map(build_one, jobs)
+        return
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = [pool.submit(build_one, job) for job in jobs]
+        for future in as_completed(futures):
+            yield future.result()
+
+
+def build_all(bundle: Bundle, names: Names, jobs: list[Job], workers: int,
+              progress: bool = True) -> list[Outcome]:
+    """Share the bundle with the workers and build every job, with a progress bar."""
+    _SHARED.update(bundle=bundle, names=names)
+    outcomes = []
+    with tqdm(total=len(jobs), desc="reports", unit=" report", disable=not progress) as bar:
+        for outcome in run_jobs(jobs, workers):
+            outcomes.append(outcome)
+            bar.update(1)
+    return outcomes
+
+
+@click.group("reports")
+def reports_group() -> None:
+    """Build providers' benchmark reports."""
+
+
+@reports_group.command("build")
+@click.option("--period", required=True, help="Calendar quarter, e.g. 2026-Q2.")
+@click.option("--out", "out", default="reports", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the PDFs (created if missing).")
+@click.option("--workers", default=max(1, multiprocessing.cpu_count()), show_default=True,
+              type=click.IntRange(min=1), help="Processes rendering reports in parallel.")
+@click.option("--provider", "providers", multiple=True,
+              help="Only this provider's report (repeatable); default: every provider.")
+@with_appcontext
+def build_command(period: str, out: Path, workers: int, providers: tuple[str, ...]) -> None:
+    """Build every provider's PDF benchmark report for one period, in parallel."""
+    started = time.perf_counter()
+    try:
+        period = period_label(period)
+    except UnknownPeriod as exc:
+        raise click.BadParameter(str(exc), param_hint="--period") from exc
+    click.echo("Computing the benchmark once for every provider …")
+    snap = results.snapshot()
+    if period not in snap.bundle.periods:
+        known = ", ".join(snap.bundle.periods) or "none"
+        raise click.ClickException(f"No results for {period}. Periods with results: {known}.")
+    snap.bundle.compute_all(period)
+    out.mkdir(parents=True, exist_ok=True)
+    jobs = jobs_for(snap, period, out, providers)
+    db.session.remove()
+    db.engine.dispose()  # workers must not inherit (and later close) our connections
+    click.echo(f"Benchmark ready in {time.perf_counter() - started:.1f} s; "
+               f"building {len(jobs)} reports with {workers} worker(s) …")
+    outcomes = build_all(snap.bundle, snap.names, jobs, workers)
+    failed = [o for o in outcomes if o.error]
+    built = len(outcomes) - len(failed)
+    seconds = [o.seconds for o in outcomes if not o.error]
+    click.echo(f"Built {built} of {len(jobs)} reports for {period} in {out} in "
+               f"{time.perf_counter() - started:.1f} s"
+               + (f" (median {sorted(seconds)[len(seconds) // 2]:.1f} s per report)."
+                  if seconds else "."))
+    for outcome in failed:
+        click.echo(f"FAILED {outcome.provider}: {outcome.error}", err=True)
+    if failed:
+        raise click.ClickException(f"{len(failed)} report(s) failed; see the lines above.")

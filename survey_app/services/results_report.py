@@ -1,0 +1,91 @@
+"""The content of one provider's benchmark report for one period.
+
+Built from the published bundle only (no database, no Flask), so the report command's
+worker processes can build reports from a bundle computed once in the parent. The PDF,
+CSV and XLSX of a report are all rendered from this one object, so they always agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+
+import instruments
+from analysis import METHODOLOGY_VERSION
+from analysis.funnel import MIN_RESPONDENTS
+from survey_app.services.results_data import ITEM_INSTRUMENTS, Names
+from survey_app.services.results_tables import ALL_PATHWAYS, Bundle
+from survey_app.services.results_views import (
+    PathwayResults,
+    PathwayRow,
+    pathway_results,
+    pathway_row,
+    profile_rows,
+    provider_pathways,
+    short_text,
+)
+
+ATTRIBUTED = ("ctm15", "ctm3", "i_statements")
+
+
+@dataclass
+class ProviderReport:
+    """Everything a provider's report shows, all published."""
+
+    provider: str
+    provider_name: str
+    period: str
+    overall: PathwayRow
+    rows: list[PathwayRow]
+    pathways: list[PathwayResults]
+    profile: list[dict[str, object]]
+    attributions: list[tuple[str, str]]
+    questions: list[tuple[str, str]]
+    generated: date
+    methodology_version: str = METHODOLOGY_VERSION
+    min_respondents: int = MIN_RESPONDENTS
+
+
+def attributions() -> list[tuple[str, str]]:
+    """Return (instrument title, attribution) of every instrument whose results appear."""
+    found = []
+    for instrument_id in ATTRIBUTED:
+        instrument = instruments.get_instrument(instrument_id)
+        if instrument.attribution:
+            name = {"ctm15": "CTM-15", "ctm3": "CTM-3"}.get(instrument.id, instrument.title)
+            found.append((name, instrument.attribution))
+    return found
+
+
+def question_key() -> list[tuple[str, str]]:
+    """Return (short label, full wording) of every question with item results."""
+    return [
+        (short_text(item.id, item.text), item.text)
+        for instrument_id in ITEM_INSTRUMENTS
+        for item in instruments.get_instrument(instrument_id).items
+    ]
+
+
+def build_report(bundle: Bundle, names: Names, labels: Mapping[str, str], provider: str,
+                 period: str, today: date | None = None) -> ProviderReport:
+    """Return the report of ``provider`` for ``period``; peers named only by ``labels``."""
+    pathways = provider_pathways(bundle, provider)
+    rows = [pathway_row(bundle, names.pathways, provider, p, period) for p in pathways]
+    answered = [row.pathway for row in rows if row.responses not in (0, None)]
+    details = [
+        pathway_results(bundle, names.pathways, labels, provider, pathway, period)
+        for pathway in answered
+    ] if bundle.measures else []
+    return ProviderReport(
+        provider=provider,
+        provider_name=labels.get(provider) or names.organisation_names.get(provider, provider),
+        period=period,
+        overall=pathway_row(bundle, names.pathways, provider, ALL_PATHWAYS, period),
+        rows=rows,
+        pathways=details,
+        profile=profile_rows(bundle, provider, period),
+        attributions=attributions(),
+        questions=question_key(),
+        generated=today or date.today(),
+    )

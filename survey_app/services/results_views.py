@@ -1,0 +1,390 @@
+"""One provider's view of the published bundle: the rows a page, chart or report shows.
+
+Every number here is copied from a published table (``results_tables``), so a suppressed
+cell arrives as ``*`` (1–7 people) or empty (fewer than the minimum respondents) and stays
+that way; peers are named only through the ``labels`` handed in (the user's scope), so
+another provider's name never reaches a page. No database, no Flask: report workers use
+these builders too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+
+import pandas as pd
+
+import instruments
+from analysis.funnel import TOO_FEW
+from analysis.response_rate import ALL_MODES
+from analysis.spc import CONCERN, IMPROVEMENT
+from survey_app.services.results_data import HEADLINE
+from survey_app.services.results_tables import ALL_PATHWAYS, UNIT_LEVEL, Bundle, Measure
+
+Published = int | float | str | None
+DASHBOARD_MEASURES = ("ctm15", "ctm3", "i_statements")
+CHARACTERISTICS = {
+    "age_band": "Age",
+    "sex": "Sex",
+    "completed_by": "Who answered",
+    "language": "Language of the questionnaire",
+    "mode": "How they answered",
+}
+BAND_PHRASES = {
+    "much better": "much better than expected",
+    "better": "better than expected",
+    "as expected": "as expected",
+    "worse": "worse than expected",
+    "much worse": "much worse than expected",
+}
+TREND_WORDS = {IMPROVEMENT: "improving", CONCERN: "getting worse"}
+
+
+@dataclass(frozen=True)
+class Score:
+    """One unit's published result for one measure (value: case-mix adjusted if adjusted)."""
+
+    measure: Measure
+    n: Published
+    value: Published
+    raw_value: Published
+    ci_lower: Published
+    ci_upper: Published
+    target: Published
+    band: str | None
+
+    @property
+    def shown(self) -> bool:
+        """Say whether the value is a number that may be published."""
+        return isinstance(self.value, float | int) and not pd.isna(self.value)
+
+
+@dataclass(frozen=True)
+class Trend:
+    """Where a unit's latest point sits on its XmR chart."""
+
+    direction: str  # "up", "down" or "steady"
+    words: str
+
+
+@dataclass(frozen=True)
+class PathwayRow:
+    """A dashboard row: one pathway of the provider in the chosen period."""
+
+    pathway: str
+    name: str
+    responses: Published
+    invited: Published
+    response_rate: Published
+    scores: list[Score]
+    trend: Trend | None
+
+    def score_for(self, column: str) -> Score | None:
+        """Return the row's result for the measure in ``column`` (None if not measured)."""
+        return next((s for s in self.scores if s.measure.column == column), None)
+
+
+@dataclass(frozen=True)
+class FunnelPoint:
+    """A unit on the funnel plot; only units with a published value are points."""
+
+    label: str
+    n: Published
+    value: float
+    band: str | None
+    own: bool
+
+
+@dataclass(frozen=True)
+class Funnel:
+    """The funnel plot of one measure in one pathway and period."""
+
+    measure: Measure
+    target: float | None
+    points: list[FunnelPoint]
+    # (n, lower95, upper95, lower998, upper998) at each shown unit's size, by size
+    limits: list[tuple[float, float, float, float, float]]
+    not_shown: int  # units with too few responses to plot
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """One period of a unit's XmR chart."""
+
+    period: str
+    value: float
+    mean: float
+    lower: float
+    upper: float
+    variation: str
+    special_cause: str
+
+
+@dataclass
+class PathwayResults:
+    """Everything the drill-down page and the report show for one pathway and period."""
+
+    pathway: str
+    name: str
+    period: str
+    scores: list[Score]
+    funnel: Funnel
+    trend: list[TrendPoint]
+    provisional: bool
+    items: list[dict[str, object]]
+    equity: list[dict[str, object]]
+    priorities: list[dict[str, object]]
+    summary: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def headline(self) -> Score:
+        return self.scores[0]
+
+
+@cache
+def item_text(column: str) -> tuple[str, str]:
+    """Return (instrument title, item text) for an item column such as ``ctm15.q4``."""
+    instrument_id, item_id = column.split(".", 1)
+    instrument = instruments.get_instrument(instrument_id)
+    return instrument.id, instrument.item(item_id).text
+
+
+def short_text(item_id: str, text: str, words: int = 10) -> str:
+    """Return a question's id and first words, for tables that give the full wording once."""
+    parts = text.split()
+    start = text if len(parts) <= words else " ".join(parts[:words]).rstrip(",;:") + "…"
+    return f"{item_id.upper()} {start}"
+
+
+@cache
+def group_label(characteristic: str, group: str) -> str:
+    """Return the words for a respondent group, e.g. ``completed_by``/``PROXY`` → "A carer…"."""
+    about = instruments.get_instrument("about_you")
+    if characteristic in {item.id for item in about.items}:
+        for option in about.options_for(characteristic):
+            if group in (option.short_code, option.code):
+                return option.label
+    return {"en": "English", "(not stated)": "Not stated"}.get(group, group.capitalize())
+
+
+def _cell(row: pd.Series | None, column: str) -> Published:
+    """Return a published cell, with pandas' missing values as None."""
+    if row is None or column not in row.index:
+        return None
+    value = row[column]
+    return None if value is None or (not isinstance(value, str) and pd.isna(value)) else value
+
+
+def _unit_row(bundle: Bundle, column: str, provider: str, pathway: str,
+              period: str) -> pd.Series | None:
+    """Return a unit's row of a measure's published benchmark table, if it has one."""
+    rows = bundle.part(f"benchmark:{column}", bundle.benchmark(column),
+                       ("level", "provider", "pathway", "period"),
+                       (UNIT_LEVEL, provider, pathway, period))
+    return None if rows.empty else rows.iloc[0]
+
+
+def score(bundle: Bundle, measure: Measure, provider: str, pathway: str, period: str) -> Score:
+    """Return one unit's published result for a measure."""
+    row = _unit_row(bundle, measure.column, provider, pathway, period)
+    adjusted = row is not None and "adjusted_value" in row.index
+    return Score(
+        measure=measure,
+        n=_cell(row, "n"),
+        value=_cell(row, "adjusted_value" if adjusted else "value"),
+        raw_value=_cell(row, "value"),
+        ci_lower=_cell(row, "ci_lower"),
+        ci_upper=_cell(row, "ci_upper"),
+        target=_cell(row, "target"),
+        band=_cell(row, "band"),  # type: ignore[arg-type]
+    )
+
+
+def trend_arrow(bundle: Bundle, provider: str, pathway: str, period: str) -> Trend | None:
+    """Return the headline trend at ``period``: special-cause improvement, concern or steady."""
+    rows = _unit_trend(bundle, provider, pathway)
+    rows = rows.loc[rows["period"] == period]
+    if rows.empty:
+        return None
+    variation = rows.iloc[0]["variation"]
+    if variation == IMPROVEMENT:
+        return Trend("up", TREND_WORDS[IMPROVEMENT])
+    if variation == CONCERN:
+        return Trend("down", TREND_WORDS[CONCERN])
+    return Trend("steady", "no significant change")
+
+
+def _unit_trend(bundle: Bundle, provider: str, pathway: str) -> pd.DataFrame:
+    """Return the headline XmR chart rows of one provider's pathway."""
+    return bundle.part(f"trends:{HEADLINE}", bundle.trends(HEADLINE), ("provider", "pathway"),
+                       (provider, pathway))
+
+
+def _lookup(bundle: Bundle, name: str, table: pd.DataFrame, provider: str, pathway: str,
+            period: str) -> pd.Series | None:
+    """Return the all-modes row of a rates or counts table for one unit."""
+    if table.empty:
+        return None
+    rows = bundle.part(name, table, ("provider", "pathway", "period"), (provider, pathway, period))
+    if "mode" in rows.columns:
+        rows = rows.loc[rows["mode"] == ALL_MODES]
+    return None if rows.empty else rows.iloc[0]
+
+
+def pathway_row(bundle: Bundle, names: Mapping[str, str], provider: str, pathway: str,
+                period: str) -> PathwayRow:
+    """Return the dashboard row of one pathway (``all`` for the provider as a whole)."""
+    rate = _lookup(bundle, "rates", bundle.rates(), provider, pathway, period)
+    count = _lookup(bundle, "responses", bundle.responses(), provider, pathway, period)
+    measures = [m for m in bundle.measures if m.column in DASHBOARD_MEASURES]
+    unit = pathway != ALL_PATHWAYS
+    return PathwayRow(
+        pathway=pathway,
+        name=names.get(pathway, pathway) if unit else "All pathways",
+        responses=_cell(count, "responses") if count is not None else 0,
+        invited=_cell(rate, "invited"),
+        response_rate=_cell(rate, "rate"),
+        scores=[score(bundle, m, provider, pathway, period) for m in measures] if unit else [],
+        trend=trend_arrow(bundle, provider, pathway, period) if unit else None,
+    )
+
+
+def provider_pathways(bundle: Bundle, provider: str) -> list[str]:
+    """Return the pathways in which the provider had any responses or invitations."""
+    seen = set(bundle.part("respondents", bundle.respondents, ("provider",), (provider,))
+               ["pathway"])
+    if not bundle.invitations.empty:
+        seen |= set(bundle.part("invitations", bundle.invitations, ("provider",), (provider,))
+                    ["pathway"])
+    return sorted(seen)
+
+
+def funnel(bundle: Bundle, measure: Measure, labels: Mapping[str, str], provider: str,
+           pathway: str, period: str) -> Funnel:
+    """Return the funnel plot of a pathway and period: peers named only by ``labels``."""
+    rows = bundle.part(f"benchmark:{measure.column}", bundle.benchmark(measure.column),
+                       ("level", "pathway", "period"), (UNIT_LEVEL, pathway, period))
+    value = "adjusted_value" if "adjusted_value" in rows.columns else "value"
+    numeric = pd.to_numeric(rows[value].where(rows[value] != "*"), errors="coerce")
+    shown = rows.loc[numeric.notna()].assign(_value=numeric[numeric.notna()])
+    points = [
+        FunnelPoint(
+            label=labels.get(code, "Another provider"), n=r["n"], value=float(r["_value"]),
+            band=r["band"], own=code == provider,
+        )
+        for code, r in zip(shown["provider"], shown.to_dict("records"), strict=True)
+    ]
+    by_size = shown.sort_values("n")
+    limits = [
+        (float(r["n"]), r["lower95"], r["upper95"], r["lower998"], r["upper998"])
+        for r in by_size.to_dict("records")
+    ]
+    target = float(rows["target"].iloc[0]) if len(rows) and pd.notna(rows["target"].iloc[0]) \
+        else None
+    return Funnel(measure, target, sorted(points, key=lambda p: (not p.own, p.label)),
+                  limits, int(len(rows) - len(shown)))
+
+
+def trend_points(bundle: Bundle, provider: str, pathway: str) -> tuple[list[TrendPoint], bool]:
+    """Return the headline XmR chart of one unit over periods, and whether it is provisional."""
+    rows = _unit_trend(bundle, provider, pathway)
+    points = [
+        TrendPoint(r["period"], r["value"], r["mean"], r["lower"], r["upper"], r["variation"],
+                   r["special_cause"])
+        for r in rows.sort_values("period").to_dict("records")
+    ]
+    return points, bool(rows["provisional"].any()) if len(rows) else True
+
+
+def item_rows(bundle: Bundle, provider: str, pathway: str, period: str) -> list[dict[str, object]]:
+    """Return the unit's item results beside the all-provider results of its pathway."""
+    table = bundle.unit_items(provider, pathway, period)
+    rows = []
+    for record in table.to_dict("records"):
+        title, text = item_text(f"{record['instrument']}.{record['item_id']}")
+        rows.append({**record, "instrument_title": title, "text": text,
+                     "short_text": short_text(record["item_id"], text)})
+    return rows
+
+
+def _by_group(rows: pd.DataFrame) -> list[dict[str, object]]:
+    """Return rows of an equity table with readable group names."""
+    return [
+        {**r, "characteristic_label": CHARACTERISTICS.get(r["characteristic"],
+                                                          r["characteristic"]),
+         "group_label": group_label(r["characteristic"], r["group"])}
+        for r in rows.to_dict("records")
+    ]
+
+
+def equity_rows(bundle: Bundle, provider: str, pathway: str,
+                period: str) -> list[dict[str, object]]:
+    """Return the headline score by respondent group for one unit."""
+    table = bundle.equity()
+    if table.empty:
+        return []
+    return _by_group(bundle.part("equity", table, ("provider", "pathway", "period"),
+                                 (provider, pathway, period)))
+
+
+def profile_rows(bundle: Bundle, provider: str, period: str) -> list[dict[str, object]]:
+    """Return the provider's respondents by group (all pathways) with the headline score."""
+    table = bundle.profile()
+    if table.empty:
+        return []
+    return _by_group(bundle.part("profile", table, ("provider", "period"), (provider, period)))
+
+
+def priority_rows(bundle: Bundle, provider: str, pathway: str, period: str,
+                  limit: int = 5) -> list[dict[str, object]]:
+    """Return "what matters most": the priority items first, then those furthest below."""
+    table = bundle.drivers(pathway, period)
+    if table.empty:
+        return []
+    rows = bundle.part(f"drivers:{pathway}:{period}", table, ("provider",), (provider,))
+    rows = rows.loc[rows["status"] != TOO_FEW]
+    rows = rows.sort_values(["priority_rank", "below_rank"], na_position="last").head(limit)
+    chosen = []
+    for record in rows.to_dict("records"):
+        title, text = item_text(record["item"])
+        chosen.append({**record, "instrument_title": title, "text": text,
+                       "short_text": short_text(record["item"].split(".")[1], text)})
+    return chosen
+
+
+def summary_sentence(result: Score, pathway_name: str) -> str:
+    """Say a unit's headline in plain English, e.g. "Your CTM-15 score for stroke was 71,
+    better than expected."."""
+    what = f"Your {result.measure.short} score for {pathway_name.lower()}"
+    if result.band == TOO_FEW or result.value == "*":
+        return f"{what} is not shown: fewer than 30 people answered."
+    if not result.shown:
+        return f"{what} is not available: nobody answered in this period."
+    number = f"{float(result.value):.0f}"  # type: ignore[arg-type]
+    if result.band in BAND_PHRASES:
+        return f"{what} was {number}, {BAND_PHRASES[result.band]}."
+    return f"{what} was {number}; there were not enough other providers to compare with."
+
+
+def pathway_results(bundle: Bundle, names: Mapping[str, str], labels: Mapping[str, str],
+                    provider: str, pathway: str, period: str) -> PathwayResults:
+    """Return the drill-down of one pathway and period for ``provider``."""
+    scores = [score(bundle, m, provider, pathway, period) for m in bundle.measures]
+    trend, provisional = trend_points(bundle, provider, pathway)
+    name = names.get(pathway, pathway)
+    result = PathwayResults(
+        pathway=pathway,
+        name=name,
+        period=period,
+        scores=scores,
+        funnel=funnel(bundle, bundle.measures[0], labels, provider, pathway, period),
+        trend=trend,
+        provisional=provisional,
+        items=item_rows(bundle, provider, pathway, period),
+        equity=equity_rows(bundle, provider, pathway, period),
+        priorities=priority_rows(bundle, provider, pathway, period),
+    )
+    result.summary = summary_sentence(scores[0], name) if scores else ""
+    return result

@@ -1,0 +1,183 @@
+"""The provider portal over real HTTP: dashboard, drill-down, charts, filters, scope."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from patient_pages import parse, text_of
+from results_world import (
+    SMALL_PATHWAY,
+    SMALL_PROVIDER,
+    demo_db,
+    full_period,
+    results_app,
+    rx9_staff,
+    rz1_staff,
+)
+from sqlalchemy import select
+from staff import Staff, make_staff, sign_in
+
+from survey_app.extensions import db
+from survey_app.models import Organisation
+
+# Fixtures imported from results_world (named here so the imports count as used).
+FIXTURES = (demo_db, full_period, results_app, rx9_staff, rz1_staff)
+
+
+NUMBER = re.compile(r"\d")
+
+
+@pytest.fixture
+def rz1(results_app: Flask, rz1_staff: Staff) -> FlaskClient:
+    client = results_app.test_client()
+    assert sign_in(client, rz1_staff.email, rz1_staff.password).status_code == 302
+    return client
+
+
+@pytest.fixture
+def rx9(results_app: Flask, rx9_staff: Staff) -> FlaskClient:
+    client = results_app.test_client()
+    assert sign_in(client, rx9_staff.email, rx9_staff.password).status_code == 302
+    return client
+
+
+def other_provider_names(app: Flask, own: str) -> set[str]:
+    with app.app_context():
+        return set(db.session.scalars(select(Organisation.name).where(
+            Organisation.type_code == "provider", Organisation.code != own)))
+
+
+def test_signed_out_visitors_are_sent_to_sign_in(results_app: Flask) -> None:
+    response = results_app.test_client().get("/provider/RZ1/")
+    assert response.status_code == 302 and "/staff/sign-in" in response.location
+
+
+def test_a_provider_user_goes_straight_to_their_dashboard(rz1: FlaskClient) -> None:
+    response = rz1.get("/provider/")
+    assert response.status_code == 302 and response.location.endswith("/provider/RZ1/")
+
+
+def test_dashboard_lists_pathways_with_scores_bands_trends_and_rates(
+    rz1: FlaskClient, results_app: Flask, full_period: str
+) -> None:
+    response = rz1.get(f"/provider/RZ1/?period={full_period}")
+    assert response.status_code == 200
+    page = parse(response)
+    table = page.find("table")
+    rows = table.find("tbody").find_all("tr")
+    assert len(rows) == 9  # eight pathways and the total
+    stroke = next(r for r in rows if "Stroke" in text_of(r))
+    cells = [text_of(c) for c in stroke.find_all(["th", "td"])]
+    assert re.fullmatch(r"\d+", cells[1]) and cells[2].endswith("%")
+    assert re.fullmatch(r"\d+", cells[3])
+    assert cells[4] in {"Much better", "Better", "As expected", "Worse", "Much worse"}
+    assert any(word in cells[5] for word in ("No significant change", "Improving",
+                                             "Getting worse", "Not enough periods"))
+    link = stroke.find("a")["href"]
+    assert link.startswith("/provider/RZ1/pathways/stroke") and full_period in link
+    text = text_of(page)
+    assert not any(name in text for name in other_provider_names(results_app, "RZ1"))
+    for kind in ("pdf", "csv", "xlsx"):
+        assert page.find("a", href=f"/provider/RZ1/reports/{full_period}.{kind}")
+
+
+def test_filters_are_a_get_form_that_keeps_its_choices(rz1: FlaskClient,
+                                                       full_period: str) -> None:
+    response = rz1.get(f"/provider/RZ1/?period={full_period}&pathway=stroke&site=RZ101"
+                       "&mode=online")
+    assert response.status_code == 200
+    page = parse(response)
+    form = page.find("form", attrs={"method": "get"})
+    chosen = {s["name"]: s.find("option", selected=True)["value"]
+              for s in form.find_all("select")}
+    assert chosen == {"period": full_period, "pathway": "stroke", "site": "RZ101",
+                      "mode": "online"}
+    body_rows = page.find("table").find("tbody").find_all("tr")
+    assert len(body_rows) == 2  # stroke and the total
+    assert "Filtered results" in text_of(page)
+
+
+def test_an_unknown_filter_value_is_named_on_the_page(rz1: FlaskClient) -> None:
+    response = rz1.get("/provider/RZ1/?period=1999-Q1&mode=fax")
+    assert response.status_code == 400
+    page = parse(response)
+    summary = text_of(page.find(class_="nhsuk-error-summary"))
+    assert "'1999-Q1'" in summary and "'fax'" in summary
+    assert page.find("a", href="#period") and page.find("table")  # defaults still shown
+
+
+def test_drill_down_shows_funnel_trend_items_equity_and_priorities(
+    rz1: FlaskClient, results_app: Flask, full_period: str
+) -> None:
+    response = rz1.get(f"/provider/RZ1/pathways/stroke?period={full_period}")
+    assert response.status_code == 200
+    page = parse(response)
+    text = text_of(page)
+    assert re.search(r"Your CTM-15 score for stroke .* was \d+", text)
+    for heading in ("Compared with other providers", "Over time", "What matters most",
+                    "Question by question", "Who answered"):
+        assert page.find("h2", string=heading) or heading in text
+    images = {img["src"].split("?")[0]: img for img in page.find_all("img")}
+    assert "/provider/RZ1/pathways/stroke/funnel.svg" in images
+    assert all(img.get("alt") for img in images.values())
+    funnel_rows = [text_of(r) for r in page.find(
+        "caption", string=re.compile("Funnel plot data")).find_parent("table").tbody("tr")]
+    assert funnel_rows[0].startswith("Northmoor Teaching Hospitals NHS Foundation Trust (you)")
+    assert all(row.startswith("Provider ") for row in funnel_rows[1:])
+    assert not any(name in text for name in other_provider_names(results_app, "RZ1"))
+
+
+def test_charts_are_accessible_svg(rz1: FlaskClient, full_period: str) -> None:
+    for chart in ("funnel", "trend"):
+        response = rz1.get(f"/provider/RZ1/pathways/stroke/{chart}.svg?period={full_period}")
+        assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+        svg = response.get_data(as_text=True)
+        assert svg.startswith('<svg role="img" aria-labelledby="chart-title chart-desc"')
+        assert "<title id=\"chart-title\">" in svg and "<desc id=\"chart-desc\">" in svg
+
+
+def test_a_suppressed_unit_shows_no_number_on_the_pages(rx9: FlaskClient,
+                                                       full_period: str) -> None:
+    page = parse(rx9.get(f"/provider/{SMALL_PROVIDER}/?period={full_period}"))
+    row = next(r for r in page.find("table").tbody("tr") if "COPD" in text_of(r))
+    cells = [text_of(c) for c in row.find_all("td")]
+    assert cells[:3] == ["*", "*", "*"]
+    assert not NUMBER.search(" ".join(cells))
+    detail = parse(rx9.get(f"/provider/{SMALL_PROVIDER}/pathways/{SMALL_PATHWAY}"
+                           f"?period={full_period}"))
+    scores = detail.find("caption", string=re.compile("Scores for")).find_parent("table")
+    for score_row in scores.tbody("tr"):
+        own_cells = [text_of(c) for c in score_row.find_all("td")][:4]  # n, values, interval
+        assert not NUMBER.search(" ".join(own_cells)), own_cells
+    questions = detail.find("caption", string=re.compile("Each question")).find_parent("table")
+    for item_row in questions.tbody("tr"):
+        cells = [text_of(c) for c in item_row.find_all("td")]
+        assert cells[0] in ("*", "0")  # the I statements were not asked: a true zero
+        assert cells[1] in ("*", "–") and cells[3] in ("*", "–"), cells  # top box, positive
+
+
+def test_another_providers_pages_are_not_found(rz1: FlaskClient, full_period: str) -> None:
+    for url in ("/provider/RZ2/", "/provider/RZ2/pathways/stroke",
+                "/provider/RZ2/pathways/stroke/funnel.svg",
+                f"/provider/RZ2/reports/{full_period}.pdf"):
+        response = rz1.get(url)
+        assert response.status_code == 404, url
+        assert "Harbourside" not in response.get_data(as_text=True)
+
+
+def test_an_unknown_pathway_or_period_is_not_found(rz1: FlaskClient) -> None:
+    assert rz1.get("/provider/RZ1/pathways/no-such-pathway").status_code == 404
+    assert rz1.get("/provider/RZ1/reports/2001-Q1.pdf").status_code == 404
+    assert rz1.get("/provider/RZ1/reports/2001-Q9.csv").status_code == 404
+
+
+def test_an_administrator_chooses_among_all_providers(results_app: Flask) -> None:
+    admin = make_staff(results_app, role="administrator")
+    client = results_app.test_client()
+    sign_in(client, admin.email, admin.password)
+    page = parse(client.get("/provider/"))
+    links = {a["href"] for a in page.find("main").find_all("a")}
+    assert {"/provider/RZ1/", "/provider/RZ2/", f"/provider/{SMALL_PROVIDER}/"} <= links

@@ -1,0 +1,209 @@
+"""Comments in the provider portal over real HTTP: masked, scoped, flagged, followed up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import pytest
+from comment_data import comment_on
+from flask import Flask
+from flask.testing import FlaskClient
+from patient_pages import csrf_token, parse, structure_problems, text_of
+from sqlalchemy import select
+from staff import make_staff, sign_in
+
+from survey_app.extensions import db
+from survey_app.models import AuditEvent, Comment
+
+OWN_WORDS = "Dr Patel was kind but nobody rang 07700 900123 back."
+OWN_MASKED = "Dr [name] was kind but nobody rang [phone] back."
+THEIR_WORDS = "Sister Okafor at Riverside was wonderful."
+
+
+@dataclass(frozen=True)
+class World:
+    """Comments at two providers: RX1 (the user's own) and RY1 (someone else's)."""
+
+    own: int
+    own_empty: int
+    own_unsent: int
+    theirs: int
+
+
+@pytest.fixture
+def world(app: Flask) -> World:
+    with app.app_context():
+        return World(
+            own=comment_on("RX1", OWN_WORDS),
+            own_empty=comment_on("RX1", ""),
+            own_unsent=comment_on("RX1", "Half-way through, not sent", submitted=False),
+            theirs=comment_on("RY1", THEIR_WORDS),
+        )
+
+
+@pytest.fixture
+def own_user(app: Flask, world: World) -> FlaskClient:
+    """A signed-in provider user of RX1."""
+    staff = make_staff(app, role="provider", organisations=("RX1",))
+    client = app.test_client()
+    sign_in(client, staff.email, staff.password)
+    return client
+
+
+def flag(client: FlaskClient, org: str, comment_id: int, reason: str, *, token: bool = True):
+    url = f"/provider/{org}/comments/{comment_id}/flag"
+    data = {"reason": reason}
+    if token:
+        data["csrf_token"] = csrf_token(client.get(url))
+    return client.post(url, data=data)
+
+
+def stored(app: Flask, comment_id: int) -> Comment:
+    with app.app_context():
+        comment = db.session.get(Comment, comment_id)
+        db.session.expunge(comment)
+        return comment
+
+
+def test_provider_sees_only_its_own_sent_comments_and_only_masked(
+    own_user: FlaskClient
+) -> None:
+    response = own_user.get("/provider/RX1/comments")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and structure_problems(response) == []
+    page = parse(response)
+    assert [text_of(p) for p in page.select(".nhsuk-card__description")] == [OWN_MASKED]
+    assert "Patel" not in body and "07700" not in body  # never the raw words
+    assert "Okafor" not in body and "Half-way" not in body  # not theirs, not unsent
+    assert text_of(page.h1) == "Comments from patients"
+
+
+def test_another_providers_comments_are_not_found_by_code_or_by_id(
+    app: Flask, own_user: FlaskClient, world: World
+) -> None:
+    paths = ["/provider/RY1/comments", "/provider/RY1/comments/flagged",
+             f"/provider/RY1/comments/{world.theirs}/flag",
+             f"/provider/RX1/comments/{world.theirs}/flag",  # their id under our code
+             f"/provider/RX1/comments/{world.own_unsent}/flag",  # never sent
+             f"/provider/RX1/comments/{world.own_empty}/flag"]  # "no comment"
+    for path in paths:
+        response = own_user.get(path)
+        assert response.status_code == 404, path
+        assert "Okafor" not in response.get_data(as_text=True)
+    assert flag(own_user, "RX1", world.own, "x").status_code == 302  # a token to reuse
+    token = csrf_token(own_user.get(f"/provider/RX1/comments/{world.own}/flag"))
+    for path in (f"/provider/RX1/comments/{world.theirs}/flag",
+                 f"/provider/RY1/comments/{world.theirs}/flag"):
+        assert own_user.post(path, data={"csrf_token": token, "reason": "x"}).status_code == 404
+    assert stored(app, world.theirs).flagged_at is None
+
+
+def test_flagging_a_safety_concern_records_who_why_and_when(
+    app: Flask, own_user: FlaskClient, world: World
+) -> None:
+    form = own_user.get(f"/provider/RX1/comments/{world.own}/flag")
+    assert structure_problems(form) == []
+    assert OWN_MASKED in text_of(parse(form))
+    done = flag(own_user, "RX1", world.own, "  Patient waiting for a call back at home ")
+    assert done.location == "/provider/RX1/comments/flagged"
+    comment = stored(app, world.own)
+    assert comment.flag_reason == "Patient waiting for a call back at home"
+    assert comment.flagged_at is not None and comment.follow_up_status == "awaiting_follow_up"
+    assert comment.flagged_by_id is not None
+    page = parse(own_user.get(done.location))
+    assert "Safety concern: awaiting follow-up" in text_of(page)
+    assert "Patient waiting for a call back at home" in text_of(page)
+    assert "Safety concerns awaiting follow-up (1)" in text_of(
+        parse(own_user.get("/provider/RX1/comments")))
+    with app.app_context():
+        event = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "comment_flagged")).one()
+        assert (event.object_id, event.actor_id) == (str(world.own), comment.flagged_by_id)
+
+
+def test_a_flag_needs_a_reason_and_this_sessions_csrf_token(
+    app: Flask, own_user: FlaskClient, world: World
+) -> None:
+    no_reason = flag(own_user, "RX1", world.own, "   ")
+    assert no_reason.status_code == 200 and structure_problems(no_reason) == []
+    assert text_of(parse(no_reason).select_one(".nhsuk-error-summary a")) == (
+        "Enter why this comment is a safety concern")
+    no_token = flag(own_user, "RX1", world.own, "A real concern", token=False)
+    assert no_token.status_code == 200
+    assert "CSRF token is missing" in text_of(parse(no_token))
+    assert stored(app, world.own).flagged_at is None
+
+
+def test_marking_a_flagged_comment_as_followed_up(
+    app: Flask, own_user: FlaskClient, world: World
+) -> None:
+    follow_up = f"/provider/RX1/comments/{world.own}/follow-up"
+    assert own_user.get(follow_up).status_code == 404  # nothing to follow up yet
+    flag(own_user, "RX1", world.own, "No insulin at home")
+    page = parse(own_user.get("/provider/RX1/comments/flagged"))
+    assert page.find("a", href=follow_up) is not None
+    empty = own_user.post(follow_up, data={"csrf_token": csrf_token(own_user.get(follow_up)),
+                                           "note": ""})
+    assert "Enter what was done to follow up this concern" in text_of(parse(empty))
+    done = own_user.post(follow_up, data={"csrf_token": csrf_token(own_user.get(follow_up)),
+                                          "note": "GP surgery rang the patient on Tuesday"})
+    assert done.location == "/provider/RX1/comments/flagged"
+    comment = stored(app, world.own)
+    assert comment.follow_up_status == "followed_up"
+    assert comment.follow_up_note == "GP surgery rang the patient on Tuesday"
+    assert "Safety concern: followed up" in text_of(parse(own_user.get(done.location)))
+    with app.app_context():
+        actions = db.session.scalars(select(AuditEvent.action)).all()
+        assert "comment_followed_up" in actions
+
+
+def test_filters_by_pathway_and_period_and_names_a_wrong_choice(app: Flask) -> None:
+    last_year = date.today() - timedelta(days=400)
+    with app.app_context():
+        comment_on("RX1", "About my hip operation", pathway="hip-fracture")
+        comment_on("RX1", "A long time ago", discharged=last_year)
+        comment_on("RX1", "About my stroke care")
+    staff = make_staff(app, role="provider", organisations=("RX1",))
+    client = app.test_client()
+    sign_in(client, staff.email, staff.password)
+
+    def shown(query: str) -> list[str]:
+        page = parse(client.get(f"/provider/RX1/comments{query}"))
+        return sorted(text_of(p) for p in page.select(".nhsuk-card__description"))
+
+    assert shown("?pathway=hip-fracture") == ["About my hip operation"]
+    period = f"{last_year.year}-Q{(last_year.month - 1) // 3 + 1}"
+    assert shown(f"?period={period}") == ["A long time ago"]
+    wrong = client.get("/provider/RX1/comments?pathway=nope")
+    assert wrong.status_code == 400 and structure_problems(wrong) == []
+    assert text_of(parse(wrong).select_one(".nhsuk-error-summary a")) == (
+        "Choose a pathway from the list")
+
+
+def test_other_roles_and_anonymous_visitors_see_no_comments(app: Flask, world: World) -> None:
+    anonymous = app.test_client().get("/provider/RX1/comments")
+    assert anonymous.status_code == 302 and anonymous.location.startswith("/staff/sign-in")
+    commissioner = make_staff(app, role="commissioner", organisations=("QX1",))
+    client = app.test_client()
+    sign_in(client, commissioner.email, commissioner.password)
+    assert client.get("/provider/RX1/comments").status_code == 403
+    assert client.get("/admin/safety-review").status_code == 403
+
+
+def test_administrators_review_flagged_comments_as_written(
+    app: Flask, own_user: FlaskClient, world: World
+) -> None:
+    flag(own_user, "RX1", world.own, "Call back needed")
+    assert own_user.get("/admin/safety-review").status_code == 403  # providers: masked only
+    admin = make_staff(app, role="administrator")
+    client = app.test_client()
+    sign_in(client, admin.email, admin.password)
+    response = client.get("/admin/safety-review")
+    assert response.status_code == 200 and structure_problems(response) == []
+    cells = [text_of(td) for td in parse(response).select("tbody td")]
+    assert cells[:4] == ["Test Provider RX1", cells[1], OWN_WORDS, "Call back needed"]
+    assert "Okafor" not in response.get_data(as_text=True)  # only flagged comments
+    with app.app_context():
+        assert db.session.scalars(select(AuditEvent.action).where(
+            AuditEvent.action == "safety_review_viewed")).all() == ["safety_review_viewed"]

@@ -1,0 +1,182 @@
+"""Benchmark reports from the demo world: PDF (read back with poppler), CSV, XLSX, command."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import subprocess
+from pathlib import Path
+
+import openpyxl
+import pytest
+from flask import Flask
+from results_world import (
+    SMALL_PROVIDER,
+    demo_db,
+    full_period,
+    results_app,
+    rz1_staff,
+)
+from sqlalchemy import select
+from staff import Staff, sign_in
+from weasyprint.urls import FatalURLFetchingError
+
+from survey_app.auth.scope import Scope
+from survey_app.extensions import db
+from survey_app.models import AuditEvent, Organisation
+from survey_app.reports.pdf import html_to_pdf, report_pdf
+from survey_app.reports.tables import csv_bytes, xlsx_bytes
+from survey_app.services import results
+from survey_app.services.results_report import ProviderReport
+
+# Fixtures imported from results_world (named here so the imports count as used).
+FIXTURES = (demo_db, full_period, results_app, rz1_staff)
+
+
+NUMBER = re.compile(r"\d")
+
+
+def report_of(app: Flask, code: str, period: str) -> ProviderReport:
+    with app.app_context():
+        org = db.session.scalar(select(Organisation).where(Organisation.code == code))
+        return results.provider_report(Scope.for_providers([org.id]), code, period)
+
+
+def pdf_text(path: Path) -> str:
+    """Return the PDF's text as pdftotext lays it out."""
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True,
+                          capture_output=True, text=True).stdout
+
+
+def page_count(path: Path) -> int:
+    info = subprocess.run(["pdfinfo", str(path)], check=True, capture_output=True,
+                          text=True).stdout
+    return int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
+
+
+@pytest.fixture(scope="module")
+def rz1_pdf(results_app: Flask, full_period: str,
+            tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("pdf") / "RZ1.pdf"
+    path.write_bytes(report_pdf(report_of(results_app, "RZ1", full_period)))
+    return path
+
+
+def test_the_report_reads_as_a_board_report(rz1_pdf: Path, full_period: str,
+                                            results_app: Flask) -> None:
+    text = pdf_text(rz1_pdf)
+    flat = " ".join(text.split())
+    assert "care transitions benchmark report" in flat.lower()
+    assert "Northmoor Teaching Hospitals NHS Foundation Trust" in flat and full_period in flat
+    assert re.search(r"Your CTM-15 score for stroke \(including early supported discharge\) "
+                     r"was \d+, (much )?(better|worse) than expected|as expected", flat)
+    for section in ("Summary", "Compared with other providers", "Over time",
+                    "Question by question", "What matters most", "Who answered",
+                    "Methodology", "Small numbers"):
+        assert section in flat, section
+    assert "CTM-15 © Eric A. Coleman, MD, MPH" in flat
+    assert "Provider A" in flat
+    others = {"Harbourside Hospitals NHS Trust", "Eastcliff Community Healthcare NHS Trust"}
+    assert not any(name in flat for name in others)
+    pages = page_count(rz1_pdf)
+    assert 10 <= pages <= 40
+    assert f"Page {pages} of {pages}" in flat
+
+
+def test_every_page_renders_to_an_image(rz1_pdf: Path, tmp_path: Path) -> None:
+    subprocess.run(["pdftoppm", "-r", "30", "-png", str(rz1_pdf), str(tmp_path / "page")],
+                   check=True)
+    images = sorted(tmp_path.glob("page-*.png"))
+    assert len(images) == page_count(rz1_pdf)
+    assert all(image.stat().st_size > 1000 for image in images)  # not blank
+
+
+def test_the_pdf_is_tagged_a4(rz1_pdf: Path) -> None:
+    info = subprocess.run(["pdfinfo", str(rz1_pdf)], check=True, capture_output=True,
+                          text=True).stdout
+    assert re.search(r"^Tagged:\s+yes", info, re.M)
+    assert re.search(r"^Page size:\s+595\.\d* x 841\.\d* pts \(A4\)", info, re.M)
+
+
+def test_rendering_never_reaches_the_network_or_files() -> None:
+    for url in ("http://example.org/logo.png", "file:///etc/hostname"):
+        with pytest.raises(FatalURLFetchingError):
+            html_to_pdf(f'<p>Logo</p><img src="{url}" alt="logo">')
+    assert html_to_pdf("<p>No links</p>").startswith(b"%PDF")
+
+
+def test_suppressed_cells_never_show_a_number(results_app: Flask, full_period: str,
+                                              tmp_path: Path) -> None:
+    report = report_of(results_app, SMALL_PROVIDER, full_period)
+    path = tmp_path / "small.pdf"
+    path.write_bytes(report_pdf(report))
+    text = pdf_text(path)
+    row = next(line for line in text.splitlines() if line.strip().startswith("COPD"))
+    assert "*" in row and not NUMBER.search(row), row
+    assert "Your CTM-15 score for copd is not shown" in " ".join(text.split())
+
+    rows = list(csv.DictReader(io.StringIO(csv_bytes(report).decode("utf-8-sig"))))
+    own = [r for r in rows if r["table"] == "headline" and r["pathway"] == "COPD"]
+    assert own
+    for r in own:
+        for column in ("respondents", "score_adjusted", "score_unadjusted", "ci_lower",
+                       "ci_upper", "responses", "response_rate_percent"):
+            assert r[column] in ("*", ""), (column, r[column])
+
+    workbook = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(report)))
+    sheet = workbook["headline"]
+    header = [cell.value for cell in sheet[1]]
+    for values in sheet.iter_rows(min_row=2, values_only=True):
+        record = dict(zip(header, values, strict=True))
+        if record["pathway"] == "COPD":
+            for column in ("respondents", "score_adjusted", "ci_lower", "responses",
+                           "response_rate_percent"):
+                assert record[column] in ("*", None), (column, record[column])
+
+
+def test_downloads_match_the_report_and_are_audited(results_app: Flask, rz1_staff: Staff,
+                                                   full_period: str) -> None:
+    client = results_app.test_client()
+    sign_in(client, rz1_staff.email, rz1_staff.password)
+    csv_response = client.get(f"/provider/RZ1/reports/{full_period}.csv")
+    assert csv_response.status_code == 200 and csv_response.mimetype == "text/csv"
+    assert "attachment" in csv_response.headers["Content-Disposition"]
+    tables = {r["table"] for r in csv.DictReader(
+        io.StringIO(csv_response.get_data(as_text=True).lstrip("\ufeff")))}
+    assert tables == {"headline", "funnel", "trend", "questions", "what_matters_most",
+                      "who_answered"}
+    xlsx = client.get(f"/provider/RZ1/reports/{full_period}.xlsx")
+    sheets = openpyxl.load_workbook(io.BytesIO(xlsx.data)).sheetnames
+    assert sheets == ["about", *sorted(tables, key=list(
+        ["headline", "funnel", "trend", "questions", "what_matters_most",
+         "who_answered"]).index)]
+    with results_app.app_context():
+        audited = db.session.scalars(select(AuditEvent.object_id).where(
+            AuditEvent.action == "download", AuditEvent.actor_id == rz1_staff.id)).all()
+    assert {f"RZ1/{full_period}.csv", f"RZ1/{full_period}.xlsx"} <= set(audited)
+
+
+def test_the_command_builds_reports_in_parallel(results_app: Flask, full_period: str,
+                                                tmp_path: Path) -> None:
+    outcome = results_app.test_cli_runner().invoke(args=[
+        "reports", "build", "--period", full_period, "--out", str(tmp_path),
+        "--workers", "2", "--provider", "RZ1", "--provider", SMALL_PROVIDER,
+    ])
+    assert outcome.exit_code == 0, outcome.output
+    assert f"Built 2 of 2 reports for {full_period}" in outcome.output
+    built = sorted(p.name for p in tmp_path.glob("*.pdf"))
+    assert built == sorted([f"RZ1-benchmark-{full_period}.pdf",
+                            f"{SMALL_PROVIDER}-benchmark-{full_period}.pdf"])
+    assert all(page_count(tmp_path / name) > 3 for name in built)
+
+
+def test_the_command_names_a_bad_period(results_app: Flask, tmp_path: Path) -> None:
+    runner = results_app.test_cli_runner()
+    outcome = runner.invoke(args=["reports", "build", "--period", "2026-13",
+                                  "--out", str(tmp_path)])
+    assert outcome.exit_code == 2 and "2026-13" in outcome.output
+    outcome = runner.invoke(args=["reports", "build", "--period", "2001-Q1",
+                                  "--out", str(tmp_path)])
+    assert outcome.exit_code == 1 and "No results for 2001-Q1" in outcome.output
+    assert not list(tmp_path.glob("*.pdf"))

@@ -1,0 +1,146 @@
+"""The results service on the demo world: what a provider sees, suppression, scope, cache."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from results_world import (
+    SMALL_PATHWAY,
+    SMALL_PROVIDER,
+    add_small_provider,
+    demo_db,
+    fresh_results_app,
+    full_period,
+    results_app,
+)
+from sqlalchemy import select
+
+from analysis.funnel import BANDS
+from survey_app.auth.scope import Scope
+from survey_app.extensions import db
+from survey_app.models import Organisation
+from survey_app.services import results
+from survey_app.services.results_data import UnknownPeriod, period_label
+
+# Fixtures imported from results_world (named here so the imports count as used).
+FIXTURES = (demo_db, fresh_results_app, full_period, results_app)
+
+
+def scope_of(code: str) -> Scope:
+    """Return the scope of a user belonging to the provider ``code``."""
+    org = db.session.scalar(select(Organisation).where(Organisation.code == code))
+    assert org is not None
+    return Scope.for_providers([org.id])
+
+
+def test_periods_are_calendar_quarters_in_either_spelling() -> None:
+    assert period_label("2026Q2") == period_label("2026-Q2") == "2026-Q2"
+    with pytest.raises(UnknownPeriod, match="2026-Q5"):
+        period_label("2026-Q5")
+
+
+def test_dashboard_shows_each_pathway_with_band_trend_and_rates(results_app: Flask,
+                                                                full_period: str) -> None:
+    with results_app.app_context():
+        board = results.dashboard(scope_of("RZ1"), "RZ1", results.Filters(period=full_period))
+        default = results.dashboard(scope_of("RZ1"), "RZ1", results.Filters())
+    assert board.period == full_period and default.period == board.periods[-1]
+    assert len(board.rows) == 8
+    shown = [row for row in board.rows if row.score_for("ctm15").shown]
+    assert shown, "the demo gives the best provider enough respondents in some pathways"
+    for row in shown:
+        ctm = row.score_for("ctm15")
+        assert 0 <= ctm.value <= 100 and ctm.band in BANDS
+        assert isinstance(row.responses, int) and row.responses % 5 == 0  # rounded
+        assert 0 < row.response_rate < 1
+    # RZ1 is the demo's clearly better provider.
+    assert any(row.score_for("ctm15").band in ("better", "much better") for row in shown)
+    assert board.overall is not None and board.overall.name == "All pathways"
+
+
+def test_a_unit_of_five_respondents_is_suppressed_everywhere(results_app: Flask,
+                                                             full_period: str) -> None:
+    with results_app.app_context():
+        scope = scope_of(SMALL_PROVIDER)
+        chosen = results.Filters(period=full_period)
+        board = results.dashboard(scope, SMALL_PROVIDER, chosen)
+        detail = results.pathway_results(scope, SMALL_PROVIDER, SMALL_PATHWAY, chosen)
+    row = next(r for r in board.rows if r.pathway == SMALL_PATHWAY)
+    assert row.responses == "*" and row.response_rate == "*" and row.invited == "*"
+    for s in row.scores + detail.scores:
+        assert s.n in ("*", None)
+        assert s.value in ("*", None) and s.raw_value in ("*", None)
+        assert s.ci_lower in ("*", None) and s.ci_upper in ("*", None)
+    assert all(not p.own for p in detail.funnel.points), "a suppressed unit is not a point"
+    assert all(item["top_box"] in ("*", None) for item in detail.items)
+    assert detail.summary.endswith("is not shown: fewer than 30 people answered.")
+
+
+def test_peers_are_anonymised_and_lettered_the_same_on_every_pathway(
+    results_app: Flask, full_period: str
+) -> None:
+    with results_app.app_context():
+        scope = scope_of("RZ1")
+        chosen = results.Filters(period=full_period)
+        stroke = results.pathway_results(scope, "RZ1", "stroke", chosen)
+        copd = results.pathway_results(scope, "RZ1", "copd", chosen)
+        names = set(db.session.scalars(select(Organisation.name)))
+    own = "Northmoor Teaching Hospitals NHS Foundation Trust"
+    for detail in (stroke, copd):
+        labels = {p.label for p in detail.funnel.points if not p.own}
+        assert labels and all(label.startswith("Provider ") for label in labels)
+        assert not labels & names
+        assert [p.label for p in detail.funnel.points if p.own] in ([own], [])
+    letters = {p.label: p.n for p in stroke.funnel.points}
+    assert letters.keys() & {p.label for p in copd.funnel.points}
+
+
+def test_a_provider_outside_the_scope_is_refused(results_app: Flask) -> None:
+    with results_app.app_context(), pytest.raises(results.OutOfScope):
+        results.dashboard(scope_of("RZ2"), "RZ1", results.Filters())
+
+
+def test_filters_are_checked_against_their_choices(results_app: Flask) -> None:
+    with results_app.app_context():
+        problems = results.check_filters(
+            "RZ1", results.Filters(period="1999-Q1", pathway="x", site="RZ201", mode="fax")
+        )
+        assert results.check_filters("RZ1", results.Filters(site="RZ101", mode="paper")) == []
+    assert [field for field, _ in problems] == ["period", "pathway", "site", "mode"]
+    assert "1999-Q1" in problems[0][1]
+
+
+def test_a_mode_filter_compares_like_with_like(results_app: Flask, full_period: str) -> None:
+    with results_app.app_context():
+        everyone = results.dashboard(scope_of("RZ1"), "RZ1", results.Filters(period=full_period))
+        paper = results.dashboard(scope_of("RZ1"), "RZ1",
+                                  results.Filters(period=full_period, mode="paper"))
+    counts = [r.responses for r in everyone.rows]
+    paper_counts = [r.responses for r in paper.rows]
+    assert paper_counts != counts
+    assert all(p in ("*", 0) or p <= c for p, c in zip(paper_counts, counts, strict=True))
+
+
+def test_results_are_cached_until_the_data_changes(fresh_results_app: Flask) -> None:
+    results_app = fresh_results_app
+    with results_app.app_context():
+        first = results.snapshot()
+        assert results.snapshot() is first
+        Organisation.query.filter_by(code=SMALL_PROVIDER).one().code = SMALL_PROVIDER
+        db.session.commit()
+        assert results.snapshot() is first  # organisations changed, responses did not
+    # A new provider's responses arrive: the next request recomputes.
+    with results_app.app_context():
+        db.session.execute(db.text("UPDATE organisations SET code = 'RX8' WHERE code = 'RX9'"))
+        db.session.execute(db.text("UPDATE organisations SET code = 'RX801' "
+                                   "WHERE code = 'RX901'"))
+        db.session.commit()
+    add_small_provider(results_app)
+    with results_app.app_context():
+        second = results.snapshot()
+    assert second is not first and second.version.responses == first.version.responses + 5
+
+
+def test_an_unknown_period_has_no_report(results_app: Flask) -> None:
+    with results_app.app_context(), pytest.raises(UnknownPeriod):
+        results.provider_report(scope_of("RZ1"), "RZ1", "2001-Q1")
