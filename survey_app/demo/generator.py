@@ -156,6 +156,9 @@ def rated_answers(
     """Answer one scored question for every respondent (``style``: 0 free, 1 all-Agree,
     2 all-Strongly-agree)."""
     codes = scored_codes(question)
+    if question.item.reverse:
+        # A negatively worded statement: a better experience means disagreeing with it.
+        codes = codes[::-1]
     shares = TARGET_SHARES.get(len(codes), tuple([1 / len(codes)] * len(codes)))
     spread = float(np.sqrt(1.0 + ITEM_NOISE**2))
     cuts = [NormalDist(0, spread).inv_cdf(c) for c in np.cumsum(shares)[:-1]]

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
 from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select, text
 from staff import sign_in
 
+import instruments
 from survey_app import create_app
 from survey_app.extensions import db
 from survey_app.models import Invitation, Organisation, Pathway, Response
@@ -134,3 +136,29 @@ def test_demo_prints_staff_accounts_that_can_sign_in(app: Flask, runner: FlaskCl
         client = app.test_client()
         assert sign_in(client, email, password).status_code == 302
         assert sign_in(app.test_client(), email, password + "x").status_code == 200
+
+
+def test_demo_answers_negatively_worded_statements_the_other_way(
+    app: Flask, runner: FlaskCliRunner
+) -> None:
+    """A good experience means disagreeing with "I had to repeat the same information…"."""
+    run_demo(runner, "--events", "400", "--seed", "7", "--links", "1")
+    with app.app_context():
+        answers = pd.read_sql(
+            "SELECT response_id, instrument_id, item_id, CAST(code AS INTEGER) AS value "
+            "FROM answers WHERE instrument_id IN ('ctm15', 'i_statements') "
+            "AND code IN ('1', '2', '3', '4', '5')",
+            db.engine,
+        )
+    ctm = answers[answers.instrument_id == "ctm15"].groupby("response_id").value.mean()
+    statements = answers[answers.instrument_id == "i_statements"].pivot(
+        index="response_id", columns="item_id", values="value"
+    )
+    reverse = {item.id for item in instruments.get_instrument("i_statements").items if item.reverse}
+    assert reverse
+    for item in statements.columns:
+        correlation = statements[item].corr(ctm)
+        if item in reverse:
+            assert correlation < -0.1, (item, correlation)
+        else:
+            assert correlation > 0.3, (item, correlation)
