@@ -22,6 +22,8 @@ from statsmodels.regression.linear_model import OLS, RegressionResults
 
 MISSING_LEVEL = "(missing)"
 DEFAULT_ADJUSTERS = ("age_band", "sex", "general_health", "completed_by")
+# A demeaned column whose largest absolute value is below this is all zeros (absorbed).
+ABSORBED_TOLERANCE = 1e-9
 
 
 @dataclass(frozen=True)
@@ -87,23 +89,23 @@ def _within(values: pd.DataFrame, groups: pd.Series) -> pd.DataFrame:
 
 
 def _coefficient_table(
-    fit: RegressionResults, respondents: int, groups: int
+    fit: RegressionResults, terms: pd.Index, respondents: int, groups: int
 ) -> pd.DataFrame:
-    """Return β with standard errors corrected for the absorbed fixed effects."""
-    k = len(fit.params)
-    df_resid = max(respondents - k - groups, 1)
-    se = fit.bse * np.sqrt(fit.df_resid / df_resid)
-    t_values = fit.params / se
-    terms = pd.Series(fit.params.index)
-    split = terms.str.split("=", n=1, expand=True).reindex(columns=[0, 1])
+    """Return β for every term with standard errors corrected for the absorbed fixed
+    effects; terms left out of the fit are listed as not estimable (empty β)."""
+    df_resid = max(respondents - len(fit.params) - groups, 1)
+    params = fit.params.reindex(terms)
+    se = (fit.bse * np.sqrt(fit.df_resid / df_resid)).reindex(terms)
+    split = pd.Series(terms).str.split("=", n=1, expand=True).reindex(columns=[0, 1])
     return pd.DataFrame(
         {
             "term": terms.to_numpy(),
             "adjuster": split[0].to_numpy(),
             "level": split[1].fillna("").to_numpy(),
-            "coefficient": fit.params.to_numpy(),
+            "coefficient": params.to_numpy(),
             "std_error": se.to_numpy(),
-            "p_value": 2 * stats.t.sf(np.abs(t_values.to_numpy()), df_resid),
+            "p_value": 2 * stats.t.sf(np.abs((params / se).to_numpy()), df_resid),
+            "estimable": params.notna().to_numpy(),
         }
     )
 
@@ -144,15 +146,20 @@ def adjust_respondents(
     groups = scored[fixed_effects]
     y = scored[measure].astype(np.float64)
     y_within = y - y.groupby(groups.to_numpy(), sort=False).transform("mean")
-    fit = OLS(y_within.to_numpy(), _within(design, groups), hasconst=False).fit()
+    within = _within(design, groups)
+    # A column constant within every provider (e.g. a mode only one provider uses) is
+    # absorbed by the fixed effects: its β is not identifiable, so it is left out of the
+    # fit, gets no adjustment and is reported as not estimable.
+    estimable = within.abs().max() > ABSORBED_TOLERANCE
+    fit = OLS(y_within.to_numpy(), within.loc[:, estimable], hasconst=False).fit()
     total = float(np.sum(y_within.to_numpy() ** 2))
     model = CaseMixModel(
         measure=measure,
         adjusters=tuple(adjusters),
         fixed_effects=fixed_effects,
-        beta=pd.Series(fit.params, index=design.columns),
+        beta=fit.params.reindex(design.columns, fill_value=0.0),
         centre=design.mean(),
-        coefficients=_coefficient_table(fit, len(scored), groups.nunique()),
+        coefficients=_coefficient_table(fit, design.columns, len(scored), groups.nunique()),
         respondents=len(scored),
         r_squared_within=1 - float(fit.ssr) / total if total > 0 else float("nan"),
     )

@@ -1,6 +1,8 @@
 """Case-mix adjustment: the within transformation gives the fixed-effects OLS answer
 (statistics.md §2)."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -84,3 +86,27 @@ def test_unknown_adjuster_and_empty_measure_are_refused(respondents):
         fit_case_mix(respondents, "score", ["ethnicity"])
     with pytest.raises(ValueError, match="no respondent"):
         fit_case_mix(respondents.assign(score=np.nan), "score", ["sex"])
+
+
+def test_a_level_constant_within_providers_is_reported_not_estimable(respondents):
+    """Only provider P0 has kiosk respondents and all of them are kiosk: the provider's own
+    fixed effect absorbs the kiosk effect, so its β is not identifiable. It must get no
+    adjustment and be reported as such, not an arbitrary pseudo-inverse value."""
+    frame = respondents.assign(
+        mode=np.where(respondents["provider"] == "P0", "kiosk", "online")
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # statsmodels warns on a rank-deficient design
+        model = fit_case_mix(frame, "score", ["age_band", "mode"])
+    table = model.coefficients.set_index("term")
+    assert not table.loc["mode=kiosk", "estimable"]
+    assert np.isnan(table.loc["mode=kiosk", "coefficient"])
+    assert model.beta["mode=kiosk"] == 0.0
+    assert table.loc["age_band=80+", "estimable"]
+    # The estimable part is unchanged by the absorbed column.
+    without = fit_case_mix(frame, "score", ["age_band"]).coefficients.set_index("term")
+    assert table.loc["age_band=80+", "coefficient"] == pytest.approx(
+        without.loc["age_band=80+", "coefficient"], rel=1e-9
+    )
+    adjusted = adjusted_values(frame, model)
+    assert np.isfinite(adjusted).all()
