@@ -172,6 +172,20 @@ PATHWAYS = (
 )
 
 # Pathway code → shift of the latent experience (planned care is smoother than unplanned).
+# Share of discharges on each pathway (platform assumption for the demo): frailty and hip
+# fracture dominate transitions out of hospital; end of life and cancer are small, so the
+# demo shows both benchmarked units and "too few responses".
+PATHWAY_SHARES = {
+    "frail-elderly": 0.28,
+    "hip-fracture": 0.20,
+    "stroke": 0.16,
+    "heart-failure": 0.12,
+    "copd": 0.10,
+    "elective-orthopaedics": 0.08,
+    "end-of-life": 0.03,
+    "cancer": 0.03,
+}
+
 PATHWAY_EFFECTS = {
     "frail-elderly": -0.25,
     "stroke": 0.0,

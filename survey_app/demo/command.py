@@ -37,7 +37,7 @@ def check_base_url(_ctx: click.Context, _param: click.Parameter, value: str) -> 
 )
 @click.option("--seed", default=2026, show_default=True, help="Random seed (same seed, same data).")
 @click.option(
-    "--events", "event_count", default=6000, show_default=True, type=click.IntRange(min=20),
+    "--events", "event_count", default=16000, show_default=True, type=click.IntRange(min=20),
     help="Number of discharges to invent (about 55% respond).",
 )
 @click.option(

@@ -15,7 +15,7 @@ from statistics import NormalDist
 
 import numpy as np
 
-from survey_app.demo.catalogue import PATHWAY_EFFECTS, PATHWAYS, PROVIDERS
+from survey_app.demo.catalogue import PATHWAY_EFFECTS, PATHWAY_SHARES, PATHWAYS, PROVIDERS
 from survey_app.demo.comments import draw_comments
 from survey_app.models.event import AGE_BANDS
 from survey_app.services.journey import Question
@@ -78,7 +78,8 @@ def draw_events(rng: np.random.Generator, count: int, today: date) -> Events:
     volumes = np.array([p.volume for p in PROVIDERS])
     provider = rng.choice(len(PROVIDERS), size=count, p=volumes / volumes.sum())
     site = np.array([rng.integers(len(PROVIDERS[p].sites)) for p in provider])
-    pathway = rng.integers(len(PATHWAYS), size=count)
+    shares = np.array([PATHWAY_SHARES[p[0]] for p in PATHWAYS])
+    pathway = rng.choice(len(PATHWAYS), size=count, p=shares / shares.sum())
     first, last = last_four_quarters(today)
     offsets = rng.integers(0, (last - first).days + 1, size=count)
     older = np.array([PROVIDERS[p].older for p in provider])
