@@ -4,6 +4,11 @@ Charts draw only what they are given, and they are given only published numbers 
 with too few responses are not points), so a chart can never reveal a suppressed value.
 Each SVG carries a <title> and <desc> and ``role="img"``; pages and reports put a data
 table beside every chart for people who cannot see it.
+
+The SVGs are kept lean because WeasyPrint draws every SVG element in Python (about half a
+millisecond each) and a report embeds sixteen charts: the funnel's peers are one path of
+round dots, not one marker element per provider; its limits are drawn at each distinct
+unit size once; nothing is clipped (the data lie inside the axes); no metadata block.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ matplotlib.use("Agg")  # no display; must precede any other matplotlib import
 
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from analysis.spc import CONCERN, IMPROVEMENT  # noqa: E402
 from survey_app.services.results_views import Funnel, TrendPoint  # noqa: E402
@@ -33,28 +39,36 @@ SIZE = (4.8, 3.3)
 STYLE = {
     "svg.fonttype": "none",  # text stays text: searchable, and uses the machine's fonts
     "svg.hashsalt": "care-transitions",  # stable element ids, so the same data, same SVG
-    "font.family": ["Liberation Sans", "DejaVu Sans", "sans-serif"],
+    "font.family": "sans-serif",
+    "font.sans-serif": ["Liberation Sans", "DejaVu Sans"],  # short font lists to parse
     "font.size": 9,
     "axes.spines.top": False,
     "axes.spines.right": False,
+    "path.simplify": False,  # keep each peer's dot, however close to its neighbours
 }
+METADATA = {"Date": None, "Creator": None, "Format": None, "Type": None}
+PEER_DOT = 4.5  # points: the diameter of a peer's dot
 LEGEND = {"loc": "upper center", "bbox_to_anchor": (0.5, -0.2), "ncols": 3, "fontsize": 7,
           "frameon": False}
 SVG_TAG = re.compile(r"<svg\b")
 
 
-def _figure() -> tuple[Figure, object]:
-    """Return a new figure and its single axes."""
-    figure = Figure(figsize=SIZE)
+def _figure(legend: bool = True) -> tuple[Figure, object]:
+    """Return a new figure and its single axes (room below for the legend, if drawn)."""
+    figure = Figure(figsize=SIZE if legend else (SIZE[0], SIZE[1] * 0.8))
     # Fixed margins: constrained layout would double the drawing time.
-    figure.subplots_adjust(left=0.13, right=0.98, top=0.97, bottom=0.3)
-    return figure, figure.add_subplot()
+    figure.subplots_adjust(left=0.13, right=0.98, top=0.97, bottom=0.3 if legend else 0.15)
+    axes = figure.add_subplot()
+    axes.yaxis.set_major_locator(MaxNLocator(4))  # a few ticks: fewer elements to draw
+    return figure, axes
 
 
 def _svg(figure: Figure, title: str, description: str) -> str:
     """Return the figure as SVG text with an accessible name and description."""
     buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    for artist in figure.axes[0].get_children():
+        artist.set_clip_on(False)  # no clip paths: fewer SVG elements to draw
+    figure.savefig(buffer, format="svg", metadata=METADATA)
     svg = buffer.getvalue()
     svg = svg[svg.index("<svg"):]  # drop the XML prolog and DOCTYPE: the SVG is embedded
     svg = SVG_TAG.sub('<svg role="img" aria-labelledby="chart-title chart-desc"', svg, count=1)
@@ -64,31 +78,67 @@ def _svg(figure: Figure, title: str, description: str) -> str:
     return svg[:opening_end] + labels + svg[opening_end:]
 
 
-def funnel_svg(funnel: Funnel, title: str) -> str:
-    """Draw the funnel plot: peers as grey circles, the user's organisation highlighted."""
+def _limit_curves(funnel: Funnel) -> list[tuple[float, ...]]:
+    """Return the funnel limits once per distinct unit size (limits depend on size only),
+    so a curve has a few dozen vertices, not one per provider."""
+    return list({row[0]: row for row in funnel.limits}.values())
+
+
+def _dots(xs: Sequence[float], ys: Sequence[float]) -> tuple[list[float], list[float]]:
+    """Return one path of zero-length strokes, NaN-separated: with round caps each stroke
+    is a dot, so hundreds of points are one SVG element instead of one each."""
+    x_path: list[float] = []
+    y_path: list[float] = []
+    for x, y in zip(xs, ys, strict=True):
+        x_path += [x, x, float("nan")]
+        y_path += [y, y, float("nan")]
+    return x_path, y_path
+
+
+def funnel_svg(funnel: Funnel, title: str, legend: bool = True) -> str:
+    """Draw the funnel plot: peers as grey dots, the user's organisation highlighted.
+
+    ``legend=False`` (the PDF) leaves the key to the caption: text in the page is far
+    cheaper to lay out than text in an SVG.
+    """
     with matplotlib.rc_context(STYLE):
-        figure, axes = _figure()
-        if funnel.limits:
-            n = [row[0] for row in funnel.limits]
-            for index, style, label in ((1, "-", "95% limits"), (3, ":", "99.8% limits")):
-                axes.plot(n, [row[index] for row in funnel.limits], style, color=NHS_GREY,
-                          linewidth=1, label=label)
-                axes.plot(n, [row[index + 1] for row in funnel.limits], style,
+        figure, axes = _figure(legend)
+        curves = _limit_curves(funnel)
+        if curves:
+            n = [row[0] for row in curves]
+            for index, style in ((1, "-"), (3, ":")):  # 95% and 99.8% limits
+                axes.plot(n, [row[index] for row in curves], style, color=NHS_GREY,
+                          linewidth=1)
+                axes.plot(n, [row[index + 1] for row in curves], style,
                           color=NHS_GREY, linewidth=1)
         if funnel.target is not None:
-            axes.axhline(funnel.target, color=NHS_DARK, linestyle="--", linewidth=1,
-                         label=f"Benchmark {funnel.target:.0f}")
+            axes.axhline(funnel.target, color=NHS_DARK, linestyle="--", linewidth=1)
         peers = [p for p in funnel.points if not p.own]
         own = [p for p in funnel.points if p.own]
-        axes.scatter([p.n for p in peers], [p.value for p in peers], s=22, color=NHS_GREY,
-                     edgecolors="white", linewidths=0.5, label="Other providers", zorder=3)
+        axes.plot(*_dots([p.n for p in peers], [p.value for p in peers]), "-",
+                  color=NHS_GREY, alpha=0.7, linewidth=PEER_DOT, solid_capstyle="round",
+                  zorder=3)
         if own:
-            axes.scatter([p.n for p in own], [p.value for p in own], s=90, marker="D",
-                         color=NHS_BLUE, edgecolors=NHS_DARK, label="Your organisation",
-                         zorder=4)
+            axes.plot([p.n for p in own], [p.value for p in own], "D", markersize=9,
+                      color=NHS_BLUE, markeredgecolor=NHS_DARK, zorder=4)
+        axes.xaxis.set_major_locator(MaxNLocator(4))  # (the trend's x axis is periods)
         axes.set_xlabel("Number of respondents")
         axes.set_ylabel(funnel.measure.short + " (adjusted)")
-        axes.legend(**LEGEND)
+        handles = []
+        if curves:
+            handles += [Line2D([], [], color=NHS_GREY, label="95% limits"),
+                        Line2D([], [], color=NHS_GREY, linestyle=":", label="99.8% limits")]
+        if funnel.target is not None:
+            handles.append(Line2D([], [], color=NHS_DARK, linestyle="--",
+                                  label=f"Benchmark {funnel.target:.0f}"))
+        handles += [
+            Line2D([], [], color=NHS_GREY, marker="o", markersize=PEER_DOT, linestyle="",
+                   label="Other providers"),
+            Line2D([], [], color=NHS_BLUE, marker="D", markeredgecolor=NHS_DARK,
+                   linestyle="", label="Your organisation"),
+        ]
+        if legend:
+            axes.legend(handles=handles, **LEGEND)
         mine = own[0] if own else None
         where = (f"Your organisation scored {mine.value:.0f} with {mine.n} respondents, "
                  f"{mine.band or 'not banded'}." if mine else
@@ -99,10 +149,12 @@ def funnel_svg(funnel: Funnel, title: str) -> str:
         return _svg(figure, title, description)
 
 
-def trend_svg(points: Sequence[TrendPoint], title: str, measure: str) -> str:
-    """Draw an XmR chart: values over periods, mean, process limits, special causes."""
+def trend_svg(points: Sequence[TrendPoint], title: str, measure: str,
+              legend: bool = True) -> str:
+    """Draw an XmR chart: values over periods, mean, process limits, special causes
+    (``legend=False``: the key is in the caption, as for the funnel plot)."""
     with matplotlib.rc_context(STYLE):
-        figure, axes = _figure()
+        figure, axes = _figure(legend)
         periods = [p.period for p in points]
         values = [p.value for p in points]
         axes.plot(periods, values, "-", color=NHS_GREY, linewidth=1, zorder=2)
@@ -111,22 +163,25 @@ def trend_svg(points: Sequence[TrendPoint], title: str, measure: str) -> str:
             axes.plot(periods, [p.upper for p in points], "--", color=NHS_GREY, linewidth=1)
             axes.plot(periods, [p.lower for p in points], "--", color=NHS_GREY, linewidth=1)
         styles = {IMPROVEMENT: (NHS_LIGHT_BLUE, "^"), CONCERN: (NHS_ORANGE, "v")}
-        for point in points:
-            colour, marker = styles.get(point.variation, (NHS_GREY, "o"))
-            axes.scatter([point.period], [point.value], s=40, color=colour, marker=marker,
-                         edgecolors=NHS_DARK, linewidths=0.5, zorder=3)
+        for variation in dict.fromkeys(p.variation for p in points):  # in period order
+            colour, marker = styles.get(variation, (NHS_GREY, "o"))
+            chosen = [p for p in points if p.variation == variation]
+            axes.plot([p.period for p in chosen], [p.value for p in chosen], marker,
+                      color=colour, markersize=6.5, markeredgecolor=NHS_DARK,
+                      markeredgewidth=0.5, zorder=3)
         axes.set_ylabel(measure + " (adjusted)")
         axes.set_xlabel("Period")
-        axes.legend(
-            handles=[
-                Line2D([], [], color=NHS_DARK, label="Mean"),
-                Line2D([], [], color=NHS_GREY, linestyle="--", label="Process limits"),
-                Line2D([], [], color=NHS_LIGHT_BLUE, marker="^", linestyle="",
-                       label="Improvement"),
-                Line2D([], [], color=NHS_ORANGE, marker="v", linestyle="", label="Concern"),
-            ],
-            **LEGEND,
-        )
+        if legend:
+            axes.legend(
+                handles=[
+                    Line2D([], [], color=NHS_DARK, label="Mean"),
+                    Line2D([], [], color=NHS_GREY, linestyle="--", label="Process limits"),
+                    Line2D([], [], color=NHS_LIGHT_BLUE, marker="^", linestyle="",
+                           label="Improvement"),
+                    Line2D([], [], color=NHS_ORANGE, marker="v", linestyle="", label="Concern"),
+                ],
+                **LEGEND,
+            )
         flagged = [p.period for p in points if p.variation in styles]
         description = (
             f"XmR chart of {measure} over {len(points)} periods"

@@ -8,6 +8,7 @@ anonymised exactly as in the portal: each report uses the scope of its own provi
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import time
 from collections.abc import Iterator
@@ -21,7 +22,7 @@ from tqdm import tqdm
 
 from survey_app.auth.scope import Scope
 from survey_app.extensions import db
-from survey_app.reports.pdf import report_pdf
+from survey_app.reports.pdf import collector_paused, report_pdf
 from survey_app.services import results
 from survey_app.services.results_data import Names, UnknownPeriod, period_label
 from survey_app.services.results_report import build_report
@@ -58,9 +59,11 @@ def build_one(job: Job) -> Outcome:
         bundle = _SHARED["bundle"]
         names = _SHARED["names"]
         assert isinstance(bundle, Bundle) and isinstance(names, Names)
-        report = build_report(bundle, names, job.labels, job.provider, job.period)
+        with collector_paused():  # the content and charts too, not just WeasyPrint
+            report = build_report(bundle, names, job.labels, job.provider, job.period)
+            pdf = report_pdf(report)
         partial = job.path.with_suffix(".pdf.partial")
-        partial.write_bytes(report_pdf(report))
+        partial.write_bytes(pdf)
         partial.replace(job.path)  # never leave a half-written PDF under the real name
     except Exception as exc:  # one bad report must not stop the other 499
         return Outcome(job.provider, job.path, time.perf_counter() - started,
@@ -107,11 +110,18 @@ def build_all(bundle: Bundle, names: Names, jobs: list[Job], workers: int,
               progress: bool = True) -> list[Outcome]:
     """Share the bundle with the workers and build every job, with a progress bar."""
     _SHARED.update(bundle=bundle, names=names)
+    # Everything alive now (the bundle above all) is read-only from here on: frozen, the
+    # collector never rescans it, nor writes to it in the forked workers' shared pages.
+    gc.freeze()
     outcomes = []
-    with tqdm(total=len(jobs), desc="reports", unit=" report", disable=not progress) as bar:
-        for outcome in run_jobs(jobs, workers):
-            outcomes.append(outcome)
-            bar.update(1)
+    try:
+        with tqdm(total=len(jobs), desc="reports", unit=" report",
+                  disable=not progress) as bar:
+            for outcome in run_jobs(jobs, workers):
+                outcomes.append(outcome)
+                bar.update(1)
+    finally:
+        gc.unfreeze()
     return outcomes
 
 

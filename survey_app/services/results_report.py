@@ -7,7 +7,8 @@ CSV and XLSX of a report are all rendered from this one object, so they always a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -19,6 +20,7 @@ from survey_app.services.results_tables import ALL_PATHWAYS, Bundle
 from survey_app.services.results_views import (
     PathwayResults,
     PathwayRow,
+    Published,
     pathway_results,
     pathway_row,
     profile_rows,
@@ -27,6 +29,27 @@ from survey_app.services.results_views import (
 )
 
 ATTRIBUTED = ("ctm15", "ctm3", "i_statements")
+PATHWAYS_PER_TABLE = 5  # columns of the question-by-question table that fit across A4
+
+
+@dataclass(frozen=True)
+class QuestionRow:
+    """One question's top box in each pathway: (yours, all providers'), published cells."""
+
+    label: str
+    cells: list[tuple[Published, Published]]
+
+
+@dataclass(frozen=True)
+class QuestionTable:
+    """The question-by-question table for a few pathways (one column each).
+
+    One table across pathways instead of one per pathway: the same top box and
+    benchmark in an eighth of the table cells, which is most of a PDF's layout time.
+    """
+
+    pathways: list[str]
+    rows: list[QuestionRow]
 
 
 @dataclass
@@ -42,6 +65,7 @@ class ProviderReport:
     profile: list[dict[str, object]]
     attributions: list[tuple[str, str]]
     questions: list[tuple[str, str]]
+    question_tables: list[QuestionTable]
     generated: date
     methodology_version: str = METHODOLOGY_VERSION
     min_respondents: int = MIN_RESPONDENTS
@@ -67,6 +91,31 @@ def question_key() -> list[tuple[str, str]]:
     ]
 
 
+def question_tables(pathways: Sequence[PathwayResults],
+                    per_table: int = PATHWAYS_PER_TABLE) -> list[QuestionTable]:
+    """Return the pathways' item results as question × pathway tables of top box (yours
+    and all providers'), at most ``per_table`` pathways each, split evenly."""
+    if not pathways:
+        return []
+    count = math.ceil(len(pathways) / per_table)
+    size = math.ceil(len(pathways) / count)
+    tables = []
+    for start in range(0, len(pathways), size):
+        chosen = pathways[start:start + size]
+        cells: dict[tuple[object, object], dict[str, tuple[Published, Published]]] = {}
+        labels: dict[tuple[object, object], str] = {}
+        for pathway in chosen:
+            for item in pathway.items:
+                key = (item["instrument"], item["item_id"])
+                labels.setdefault(key, str(item["short_text"]))
+                cells.setdefault(key, {})[pathway.pathway] = (
+                    item["top_box"], item["benchmark_top_box"])  # type: ignore[assignment]
+        rows = [QuestionRow(labels[key], [cells[key].get(p.pathway, (None, None))
+                                          for p in chosen]) for key in labels]
+        tables.append(QuestionTable([p.name for p in chosen], rows))
+    return tables
+
+
 def build_report(bundle: Bundle, names: Names, labels: Mapping[str, str], provider: str,
                  period: str, today: date | None = None) -> ProviderReport:
     """Return the report of ``provider`` for ``period``; peers named only by ``labels``."""
@@ -87,5 +136,6 @@ def build_report(bundle: Bundle, names: Names, labels: Mapping[str, str], provid
         profile=profile_rows(bundle, provider, period),
         attributions=attributions(),
         questions=question_key(),
+        question_tables=question_tables(details),
         generated=today or date.today(),
     )

@@ -269,18 +269,18 @@ def funnel(bundle: Bundle, measure: Measure, labels: Mapping[str, str], provider
     value = "adjusted_value" if "adjusted_value" in rows.columns else "value"
     numeric = pd.to_numeric(rows[value].where(rows[value] != "*"), errors="coerce")
     shown = rows.loc[numeric.notna()].assign(_value=numeric[numeric.notna()])
+    # Column by column, not row dicts: a pathway has hundreds of providers.
     points = [
-        FunnelPoint(
-            label=labels.get(code, "Another provider"), n=r["n"], value=float(r["_value"]),
-            band=r["band"], own=code == provider,
-        )
-        for code, r in zip(shown["provider"], shown.to_dict("records"), strict=True)
+        FunnelPoint(label=labels.get(code, "Another provider"), n=n, value=float(value),
+                    band=band, own=code == provider)
+        for code, n, value, band in zip(shown["provider"].tolist(), shown["n"].tolist(),
+                                        shown["_value"].tolist(), shown["band"].tolist(),
+                                        strict=True)
     ]
     by_size = shown.sort_values("n")
-    limits = [
-        (float(r["n"]), r["lower95"], r["upper95"], r["lower998"], r["upper998"])
-        for r in by_size.to_dict("records")
-    ]
+    limits = list(zip(by_size["n"].astype(float).tolist(), by_size["lower95"].tolist(),
+                      by_size["upper95"].tolist(), by_size["lower998"].tolist(),
+                      by_size["upper998"].tolist(), strict=True))
     target = float(rows["target"].iloc[0]) if len(rows) and pd.notna(rows["target"].iloc[0]) \
         else None
     return Funnel(measure, target, sorted(points, key=lambda p: (not p.own, p.label)),

@@ -1,0 +1,67 @@
+"""What keeps the PDF report quick: one question table across pathways, lean charts and
+the garbage collector paused while rendering."""
+
+from __future__ import annotations
+
+import gc
+import re
+from types import SimpleNamespace
+
+from survey_app.reports.charts import funnel_svg
+from survey_app.reports.pdf import collector_paused, html_to_pdf
+from survey_app.services.results_report import question_tables
+from survey_app.services.results_tables import Measure
+from survey_app.services.results_views import Funnel, FunnelPoint
+
+
+def pathway(code: str, top_boxes: list[object]) -> SimpleNamespace:
+    """A pathway's results as the report reads them: code, name and item rows."""
+    items = [
+        {"instrument": "ctm15", "item_id": f"q{i + 1}", "short_text": f"Q{i + 1} Words…",
+         "top_box": value, "benchmark_top_box": 0.5}
+        for i, value in enumerate(top_boxes)
+    ]
+    return SimpleNamespace(pathway=code, name=code.capitalize(), items=items)
+
+
+def test_question_tables_put_pathways_side_by_side_and_keep_suppressed_cells() -> None:
+    pathways = [pathway(f"p{i}", [0.61, "*", None]) for i in range(8)]
+    tables = question_tables(pathways, per_table=5)  # type: ignore[arg-type]
+    assert [t.pathways for t in tables] == [["P0", "P1", "P2", "P3"], ["P4", "P5", "P6", "P7"]]
+    first = tables[0].rows
+    assert [row.label for row in first] == ["Q1 Words…", "Q2 Words…", "Q3 Words…"]
+    assert first[0].cells == [(0.61, 0.5)] * 4
+    assert first[1].cells == [("*", 0.5)] * 4 and first[2].cells == [(None, 0.5)] * 4
+
+
+def test_a_question_missing_from_one_pathway_is_an_empty_cell() -> None:
+    both = [pathway("a", [0.7, 0.8]), pathway("b", [0.6])]
+    tables = question_tables(both)  # type: ignore[arg-type]
+    assert tables[0].rows[1].cells == [(0.8, 0.5), (None, None)]
+    assert question_tables([]) == []
+
+
+def funnel_of(providers: int) -> Funnel:
+    """A funnel plot of ``providers`` units, the first one ours."""
+    points = [FunnelPoint(f"Provider {i}", 30 + i % 40, 50 + i % 30, "as expected", i == 0)
+              for i in range(providers)]
+    limits = sorted((float(p.n), 30.0, 70.0, 20.0, 80.0) for p in points)
+    return Funnel(Measure("ctm15", "CTM-15 score", "CTM-15"), 52.0, points, limits, 0)
+
+
+def test_funnel_svg_size_does_not_grow_with_the_number_of_providers() -> None:
+    small, large = funnel_svg(funnel_of(20), "Few"), funnel_svg(funnel_of(500), "Many")
+    elements = [len(re.findall(r"<[a-z]", svg)) for svg in (small, large)]
+    assert abs(elements[1] - elements[0]) <= 10, elements  # peers: one path, not one mark each
+    assert "clip-path" not in large and "<metadata" not in large
+    assert large.startswith('<svg role="img"') and "<title id=\"chart-title\">Many" in large
+
+
+def test_the_collector_is_paused_while_rendering_and_restored_after() -> None:
+    assert gc.isenabled()
+    with collector_paused():
+        with collector_paused():  # a report's charts inside its render
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    assert html_to_pdf("<p>Report</p>").startswith(b"%PDF") and gc.isenabled()
