@@ -9,8 +9,10 @@ identifies a patient.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
-from sqlalchemy import and_, select
+from sqlalchemy import Select, and_, select
 from sqlalchemy.orm import aliased
 
 import instruments
@@ -32,27 +34,34 @@ CONTEXT_COLUMNS = [
 ]
 
 
-def response_context() -> pd.DataFrame:
-    """Return one row per submitted response with its provider, pathway, period and mode."""
-    provider, site = aliased(Organisation), aliased(Organisation)
-    rows = db.session.execute(
-        select(
-            Response.id.label("response_id"),
-            provider.code.label("provider"),
-            site.code.label("site"),
-            Pathway.code.label("pathway"),
-            Pathway.care_type,
-            TransitionEvent.discharge_date,
-            TransitionEvent.admission_route,
-            Response.language,
-            Response.mode,
-            Invitation.survey_id,
-        )
-        .join(Invitation, Invitation.id == Response.invitation_id)
-        .join(TransitionEvent, TransitionEvent.id == Invitation.event_id)
+def join_event_context(query: Select, provider: Any, site: Any) -> Select:
+    """Join a query that has ``Invitation`` to its discharge event, provider, site and
+    pathway (``provider`` and ``site`` are aliases of Organisation the query selects from)."""
+    return (
+        query.join(TransitionEvent, TransitionEvent.id == Invitation.event_id)
         .join(provider, provider.id == TransitionEvent.provider_id)
         .outerjoin(site, site.id == TransitionEvent.site_id)
         .join(Pathway, Pathway.id == TransitionEvent.pathway_id)
+    )
+
+
+def response_context() -> pd.DataFrame:
+    """Return one row per submitted response with its provider, pathway, period and mode."""
+    provider, site = aliased(Organisation), aliased(Organisation)
+    columns = select(
+        Response.id.label("response_id"),
+        provider.code.label("provider"),
+        site.code.label("site"),
+        Pathway.code.label("pathway"),
+        Pathway.care_type,
+        TransitionEvent.discharge_date,
+        TransitionEvent.admission_route,
+        Response.language,
+        Response.mode,
+        Invitation.survey_id,
+    ).join(Invitation, Invitation.id == Response.invitation_id)
+    rows = db.session.execute(
+        join_event_context(columns, provider, site)
         .where(Response.status == "submitted")
         .order_by(Response.id)
     ).all()

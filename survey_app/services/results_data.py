@@ -30,7 +30,7 @@ from survey_app.models import (
     Response,
     TransitionEvent,
 )
-from survey_app.services.export import answers_table
+from survey_app.services.export import answers_table, join_event_context
 
 # Instruments whose results the portal shows, and the column each overall score goes in.
 HEADLINE = "ctm15"
@@ -178,18 +178,18 @@ def load_invitations() -> pd.DataFrame:
     """
     provider, site = aliased(Organisation), aliased(Organisation)
     rows = db.session.execute(
-        select(
-            provider.code,
-            site.code,
-            Pathway.code,
-            TransitionEvent.discharge_date,
-            Invitation.channel,
-            Response.status,
+        join_event_context(
+            select(
+                provider.code,
+                site.code,
+                Pathway.code,
+                TransitionEvent.discharge_date,
+                Invitation.channel,
+                Response.status,
+            ),
+            provider,
+            site,
         )
-        .join(TransitionEvent, TransitionEvent.id == Invitation.event_id)
-        .join(provider, provider.id == TransitionEvent.provider_id)
-        .outerjoin(site, site.id == TransitionEvent.site_id)
-        .join(Pathway, Pathway.id == TransitionEvent.pathway_id)
         .outerjoin(Response, Response.invitation_id == Invitation.id)
         .where(Invitation.status != "pending")
     ).all()
