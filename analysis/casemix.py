@@ -89,13 +89,17 @@ def _within(values: pd.DataFrame, groups: pd.Series) -> pd.DataFrame:
 
 
 def _coefficient_table(
-    fit: RegressionResults, terms: pd.Index, respondents: int, groups: int
+    fit: RegressionResults | None, terms: pd.Index, respondents: int, groups: int
 ) -> pd.DataFrame:
     """Return β for every term with standard errors corrected for the absorbed fixed
-    effects; terms left out of the fit are listed as not estimable (empty β)."""
-    df_resid = max(respondents - len(fit.params) - groups, 1)
-    params = fit.params.reindex(terms)
-    se = (fit.bse * np.sqrt(fit.df_resid / df_resid)).reindex(terms)
+    effects; terms left out of the fit (or every term, with no fit) are not estimable."""
+    if fit is None:
+        params = se = pd.Series(np.nan, index=terms)
+        df_resid = max(respondents - groups, 1)
+    else:
+        df_resid = max(respondents - len(fit.params) - groups, 1)
+        params = fit.params.reindex(terms)
+        se = (fit.bse * np.sqrt(fit.df_resid / df_resid)).reindex(terms)
     split = pd.Series(terms).str.split("=", n=1, expand=True).reindex(columns=[0, 1])
     return pd.DataFrame(
         {
@@ -151,17 +155,24 @@ def adjust_respondents(
     # absorbed by the fixed effects: its β is not identifiable, so it is left out of the
     # fit, gets no adjustment and is reported as not estimable.
     estimable = within.abs().max() > ABSORBED_TOLERANCE
-    fit = OLS(y_within.to_numpy(), within.loc[:, estimable], hasconst=False).fit()
+    fit = (
+        OLS(y_within.to_numpy(), within.loc[:, estimable], hasconst=False).fit()
+        if estimable.any()
+        else None  # nothing varies within providers: no case-mix adjustment is possible
+    )
+    residual = float(fit.ssr) if fit is not None else float(np.sum(y_within.to_numpy() ** 2))
     total = float(np.sum(y_within.to_numpy() ** 2))
     model = CaseMixModel(
         measure=measure,
         adjusters=tuple(adjusters),
         fixed_effects=fixed_effects,
-        beta=fit.params.reindex(design.columns, fill_value=0.0),
+        beta=(fit.params if fit is not None else pd.Series(dtype=float)).reindex(
+            design.columns, fill_value=0.0
+        ),
         centre=design.mean(),
         coefficients=_coefficient_table(fit, design.columns, len(scored), groups.nunique()),
         respondents=len(scored),
-        r_squared_within=1 - float(fit.ssr) / total if total > 0 else float("nan"),
+        r_squared_within=1 - residual / total if total > 0 else float("nan"),
     )
     return model, y - _case_mix_shift(design, model)
 

@@ -110,3 +110,15 @@ def test_a_level_constant_within_providers_is_reported_not_estimable(respondents
     )
     adjusted = adjusted_values(frame, model)
     assert np.isfinite(adjusted).all()
+
+
+def test_with_nothing_varying_within_providers_there_is_no_adjustment():
+    """One respondent per provider: every adjuster is absorbed, so nothing is adjusted."""
+    frame = pd.DataFrame(
+        {"provider": ["P1", "P2", "P3"], "sex": ["female", "male", "female"],
+         "score": [60.0, 70.0, 80.0]}
+    )
+    model = fit_case_mix(frame, "score", ["sex"])
+    assert not model.coefficients["estimable"].any()
+    assert (model.beta == 0.0).all()
+    assert adjusted_values(frame, model).tolist() == [60.0, 70.0, 80.0]

@@ -207,3 +207,11 @@ def test_administrators_review_flagged_comments_as_written(
     with app.app_context():
         assert db.session.scalars(select(AuditEvent.action).where(
             AuditEvent.action == "safety_review_viewed")).all() == ["safety_review_viewed"]
+
+
+def test_the_dashboard_links_to_the_comments_pages(own_user: FlaskClient) -> None:
+    page = parse(own_user.get("/provider/RX1/"))
+    links = {text_of(a): a["href"] for a in page.select("main a[href*='/comments']")}
+    assert set(links.values()) == {"/provider/RX1/comments", "/provider/RX1/comments/flagged"}
+    for href in links.values():
+        assert own_user.get(href).status_code == 200
