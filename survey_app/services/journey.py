@@ -198,16 +198,7 @@ def start(journey: Journey, *, mode: str | None = None) -> Response:
     invitation_id = journey.invitation.id
     now = utcnow()
     # Lock the invitation first, and only while it is open (not declined in the meantime).
-    opened = db.session.execute(
-        update(_invitations)
-        .where(
-            _invitations.c.id == invitation_id,
-            _invitations.c.status.in_(OPEN_INVITATION_STATUSES),
-        )
-        .values(status="started")
-    )
-    if opened.rowcount == 0:
-        db.session.rollback()
+    if not move_invitation(invitation_id, OPEN_INVITATION_STATUSES, status="started"):
         raise closed_link_error(invitation_id)
     db.session.execute(
         insert_for(_responses)
@@ -229,6 +220,24 @@ def response_id_of(response: Response) -> int:
     identity = inspect(response).identity
     assert identity is not None, "the response has not been saved"
     return int(identity[0])
+
+
+def move_invitation(invitation_id: int, allowed: tuple[str, ...], **values: object) -> bool:
+    """Change the invitation only while its status is one of ``allowed``; roll back and
+    return False if it is not (declined, completed or expired in the meantime).
+
+    The status check and the write are one conditional UPDATE, and the invitation row is
+    the first every writer touches, so concurrent writers queue on it instead of racing.
+    """
+    moved = db.session.execute(
+        update(_invitations)
+        .where(_invitations.c.id == invitation_id, _invitations.c.status.in_(allowed))
+        .values(**values)
+    )
+    if moved.rowcount == 0:
+        db.session.rollback()
+        return False
+    return True
 
 
 def closed_link_error(invitation_id: int) -> LinkError:
@@ -323,16 +332,9 @@ def submit(journey: Journey) -> Response:
     if missing is not None:
         raise IncompleteResponse(missing.key)
     now = utcnow()
-    accepted = db.session.execute(
-        update(_invitations)
-        .where(
-            _invitations.c.id == invitation_id,
-            _invitations.c.status.in_((*OPEN_INVITATION_STATUSES, "completed")),
-        )
-        .values(status="completed")
-    )
-    if accepted.rowcount == 0:
-        db.session.rollback()
+    if not move_invitation(
+        invitation_id, (*OPEN_INVITATION_STATUSES, "completed"), status="completed"
+    ):
         raise closed_link_error(invitation_id)
     db.session.execute(
         update(_responses)
@@ -352,16 +354,11 @@ def decline(token: str) -> None:
     if invitation is None:
         raise LinkError("unknown")
     invitation_id = invitation.id
-    declined = db.session.execute(
-        update(_invitations)
-        .where(
-            _invitations.c.id == invitation_id,
-            _invitations.c.status.not_in(("completed", "declined")),
-        )
-        .values(status="declined", declined_at=utcnow())
-    )
-    if declined.rowcount == 0:
-        db.session.rollback()
+    # Any link not yet completed or declined can be declined, even an expired one.
+    if not move_invitation(
+        invitation_id, (*OPEN_INVITATION_STATUSES, "expired"),
+        status="declined", declined_at=utcnow(),
+    ):
         if closed_link_error(invitation_id).kind == "completed":
             raise LinkError("completed")
         return  # already declined: nothing more to do

@@ -195,6 +195,15 @@ class TestDeclining:
         assert raised.value.kind == "declined"
         assert count(Response) == 0 and count(Answer) == 0
 
+    def test_an_expired_invitation_can_still_be_declined(self, token: str) -> None:
+        """Saying "I don't want to take part" is always recorded, so nothing follows."""
+        invitation = db.session.scalars(select(Invitation)).one()
+        invitation.status = "expired"
+        db.session.commit()
+        decline(token)
+        db.session.refresh(invitation)
+        assert invitation.status == "declined" and invitation.declined_at is not None
+
     def test_cannot_decline_after_submitting_or_an_unknown_link(self, token: str) -> None:
         journey = open_journey(token)
         answer_everything(journey)
