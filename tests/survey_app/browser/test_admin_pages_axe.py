@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import pytest
 from flask import Flask
+from navigation import click_through
 from playwright.sync_api import Browser, Page, expect
 from staff import make_staff
 
@@ -21,8 +22,7 @@ DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 
 
 def press(page: Page, button: str) -> None:
-    with page.expect_navigation():
-        page.get_by_role("button", name=button, exact=True).click()
+    click_through(page.get_by_role("button", name=button, exact=True))
 
 
 def sign_in(page: Page, base: str, email: str, password: str) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import pytest
 from flask import Flask
+from navigation import click_through
 from patient_pages import answer_questions, csrf_token
 from playwright.sync_api import Browser, Page, expect
 
@@ -17,8 +18,7 @@ Axe = Callable[[Page], str]
 
 def press(page: Page, button: str) -> None:
     """Press a button and wait for the page it leads to."""
-    with page.expect_navigation():
-        page.get_by_role("button", name=button).click()
+    click_through(page.get_by_role("button", name=button))
 
 
 def completed_link(app: Flask, make_invitation) -> str:

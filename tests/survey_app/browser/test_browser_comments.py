@@ -9,6 +9,7 @@ from collections.abc import Callable
 import pytest
 from comment_data import comment_on
 from flask import Flask
+from navigation import click_through
 from playwright.sync_api import Browser, Page, expect
 from staff import make_staff
 from test_admin_pages_axe import DESKTOP, press, sign_in
@@ -37,7 +38,7 @@ def visit_comment_pages(page: Page, base: str, axe: Axe, app: Flask) -> dict[str
     expect(page.locator(".nhsuk-card__description").last).to_have_text(
         "Dr [name] said a nurse would visit. Nobody came and I have no dressings.")
     reports["comments"] = axe(page)
-    page.get_by_role("link", name=f"Flag as a safety concern (comment {comment_id})").click()
+    click_through(page.get_by_role("link", name=f"Flag as a safety concern (comment {comment_id})"))
     reports["flag"] = axe(page)
     press(page, "Flag as a safety concern")  # no reason given
     expect(page.locator(".nhsuk-error-summary")).to_be_focused()
@@ -46,7 +47,7 @@ def visit_comment_pages(page: Page, base: str, axe: Axe, app: Flask) -> dict[str
     press(page, "Flag as a safety concern")
     expect(page.locator("h1")).to_have_text("Safety concerns")
     reports["flagged"] = axe(page)
-    page.get_by_role("link", name=f"Mark as followed up (comment {comment_id})").click()
+    click_through(page.get_by_role("link", name=f"Mark as followed up (comment {comment_id})"))
     reports["follow up"] = axe(page)
     page.get_by_label("What was done to follow this up?").fill("District nurse visited")
     press(page, "Mark as followed up")

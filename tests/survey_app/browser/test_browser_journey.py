@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 import pytest
 from flask import Flask
+from navigation import click_through
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
@@ -23,8 +24,7 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touc
 
 def press(page: Page, button: str) -> None:
     """Press a button and wait for the page it leads to."""
-    with page.expect_navigation():
-        page.get_by_role("button", name=button).click()
+    click_through(page.get_by_role("button", name=button))
 
 
 def answer(page: Page, label: str | None = None) -> None:

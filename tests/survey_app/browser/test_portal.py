@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import pytest
 from flask import Flask
+from navigation import click_through
 from playwright.sync_api import Browser, Page
 from results_world import (
     demo_db,
@@ -41,8 +42,7 @@ def sign_in(page: Page, base: str, staff: Staff) -> None:
     page.goto(f"{base}/staff/sign-in")
     page.get_by_label("Email address").fill(staff.email)
     page.get_by_label("Password", exact=True).fill(staff.password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
+    click_through(page.get_by_role("button", name="Sign in"))
 
 
 def test_portal_pages_pass_axe_and_show_results(
@@ -54,11 +54,9 @@ def test_portal_pages_pass_axe_and_show_results(
     assert desk.get_by_role("heading", level=1).inner_text().startswith("Northmoor")
     assert axe(desk) == ""
     desk.get_by_label("Pathway").select_option("stroke")
-    desk.get_by_role("button", name="Apply filters").click()  # a plain GET form, no script
-    desk.wait_for_load_state()
+    click_through(desk.get_by_role("button", name="Apply filters"))  # a plain GET form
     assert "pathway=stroke" in desk.url
-    desk.get_by_role("link", name="Stroke (including early supported discharge)").click()
-    desk.wait_for_load_state()
+    click_through(desk.get_by_role("link", name="Stroke (including early supported discharge)"))
     assert "Your CTM-15 score for stroke" in desk.locator("main").inner_text()
     for name in ("Funnel plot", "XmR chart"):
         image = desk.get_by_role("img", name=name).first
