@@ -16,6 +16,21 @@ from analysis.disclosure import SUPPRESSED
 from survey_app.reports.formatting import is_missing
 from survey_app.services.results_report import ProviderReport
 
+# Each download table's columns, fixed so that an empty table (say, no question below
+# other providers) is still a sheet with its header rather than a blank one.
+HEADLINE = ["pathway", "measure", "respondents", "score_adjusted", "score_unadjusted",
+            "ci_lower", "ci_upper", "all_providers", "compared", "responses",
+            "response_rate_percent", "trend"]
+FUNNEL = ["pathway", "provider", "yours", "respondents", "score_adjusted", "all_providers",
+          "compared"]
+TREND = ["pathway", "period", "score_adjusted", "mean", "lower_limit", "upper_limit",
+         "variation"]
+QUESTIONS = ["pathway", "instrument", "item", "question", "respondents", "top_box_percent",
+             "top_box_all_providers_percent", "positive_percent",
+             "positive_all_providers_percent"]
+PRIORITIES = ["pathway", "question", "score", "all_providers", "difference", "priority_rank"]
+PROFILE = ["characteristic", "group", "respondents", "score", "difference"]
+
 
 def _number(value: object, decimals: int = 1) -> object:
     """Return a published cell for a download: rounded number, ``*`` or empty."""
@@ -48,7 +63,7 @@ def headline_table(report: ProviderReport) -> pd.DataFrame:
                 "responses": row.responses, "response_rate_percent": _percent(row.response_rate),
                 "trend": row.trend.words if row.trend and s.measure.column == "ctm15" else None,
             })
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=HEADLINE)
 
 
 def funnel_table(report: ProviderReport) -> pd.DataFrame:
@@ -58,7 +73,7 @@ def funnel_table(report: ProviderReport) -> pd.DataFrame:
          "respondents": point.n, "score_adjusted": _number(point.value),
          "all_providers": _number(p.funnel.target), "compared": point.band}
         for p in report.pathways for point in p.funnel.points
-    ])
+    ], columns=FUNNEL)
 
 
 def trend_table(report: ProviderReport) -> pd.DataFrame:
@@ -68,7 +83,7 @@ def trend_table(report: ProviderReport) -> pd.DataFrame:
          "mean": _number(t.mean), "lower_limit": _number(t.lower),
          "upper_limit": _number(t.upper), "variation": t.variation}
         for p in report.pathways for t in p.trend
-    ])
+    ], columns=TREND)
 
 
 def item_table(report: ProviderReport) -> pd.DataFrame:
@@ -81,7 +96,7 @@ def item_table(report: ProviderReport) -> pd.DataFrame:
          "positive_percent": _percent(item["percent_positive"]),
          "positive_all_providers_percent": _percent(item["benchmark_percent_positive"])}
         for p in report.pathways for item in p.items
-    ])
+    ], columns=QUESTIONS)
 
 
 def priority_table(report: ProviderReport) -> pd.DataFrame:
@@ -91,7 +106,7 @@ def priority_table(report: ProviderReport) -> pd.DataFrame:
          "all_providers": _number(row["benchmark"]), "difference": _number(row["gap"]),
          "priority_rank": row["priority_rank"] if row["priority"] else None}
         for p in report.pathways for row in p.priorities
-    ])
+    ], columns=PRIORITIES)
 
 
 def profile_table(report: ProviderReport) -> pd.DataFrame:
@@ -101,7 +116,7 @@ def profile_table(report: ProviderReport) -> pd.DataFrame:
          "respondents": row["n"], "score": _number(row["value"]),
          "difference": _number(row["difference"])}
         for row in report.profile
-    ])
+    ], columns=PROFILE)
 
 
 def report_tables(report: ProviderReport) -> dict[str, pd.DataFrame]:

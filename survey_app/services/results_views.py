@@ -339,12 +339,17 @@ def profile_rows(bundle: Bundle, provider: str, period: str) -> list[dict[str, o
 
 def priority_rows(bundle: Bundle, provider: str, pathway: str, period: str,
                   limit: int = 5) -> list[dict[str, object]]:
-    """Return "what matters most": the priority items first, then those furthest below."""
+    """Return "what matters most": the priority items first, then those furthest below.
+
+    Only items below other providers are listed; an item above them is no place to start
+    improving, even if it is among the provider's lowest gaps.
+    """
     table = bundle.drivers(pathway, period)
     if table.empty:
         return []
     rows = bundle.part(f"drivers:{pathway}:{period}", table, ("provider",), (provider,))
     rows = rows.loc[rows["status"] != TOO_FEW]
+    rows = rows.loc[pd.to_numeric(rows["gap"]) < 0]  # shown rows hold numbers
     rows = rows.sort_values(["priority_rank", "below_rank"], na_position="last").head(limit)
     chosen = []
     for record in rows.to_dict("records"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import xml.etree.ElementTree as ET
 
 import pytest
 from flask import Flask
@@ -28,6 +29,7 @@ FIXTURES = (demo_db, full_period, results_app, rx9_staff, rz1_staff)
 
 
 NUMBER = re.compile(r"\d")
+SVG = "http://www.w3.org/2000/svg"
 
 
 @pytest.fixture
@@ -134,9 +136,12 @@ def test_charts_are_accessible_svg(rz1: FlaskClient, full_period: str) -> None:
     for chart in ("funnel", "trend"):
         response = rz1.get(f"/provider/RZ1/pathways/stroke/{chart}.svg?period={full_period}")
         assert response.status_code == 200 and response.mimetype == "image/svg+xml"
-        svg = response.get_data(as_text=True)
-        assert svg.startswith('<svg role="img" aria-labelledby="chart-title chart-desc"')
-        assert "<title id=\"chart-title\">" in svg and "<desc id=\"chart-desc\">" in svg
+        svg = ET.fromstring(response.get_data(as_text=True))
+        assert svg.get("role") == "img"
+        assert svg.get("aria-labelledby") == "chart-title chart-desc"
+        title, desc = svg[0], svg[1]  # read first by assistive technology
+        assert (title.tag, title.get("id")) == (f"{{{SVG}}}title", "chart-title") and title.text
+        assert (desc.tag, desc.get("id")) == (f"{{{SVG}}}desc", "chart-desc") and desc.text
 
 
 def test_a_suppressed_unit_shows_no_number_on_the_pages(rx9: FlaskClient,

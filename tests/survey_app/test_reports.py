@@ -144,13 +144,14 @@ def test_downloads_match_the_report_and_are_audited(results_app: Flask, rz1_staf
     assert "attachment" in csv_response.headers["Content-Disposition"]
     tables = {r["table"] for r in csv.DictReader(
         io.StringIO(csv_response.get_data(as_text=True).lstrip("\ufeff")))}
-    assert tables == {"headline", "funnel", "trend", "questions", "what_matters_most",
-                      "who_answered"}
+    # (RZ1 is clearly better than the rest: it may have no question below other providers)
+    assert {"headline", "funnel", "trend", "questions", "who_answered"} <= tables
     xlsx = client.get(f"/provider/RZ1/reports/{full_period}.xlsx")
-    sheets = openpyxl.load_workbook(io.BytesIO(xlsx.data)).sheetnames
-    assert sheets == ["about", *sorted(tables, key=list(
-        ["headline", "funnel", "trend", "questions", "what_matters_most",
-         "who_answered"]).index)]
+    workbook = openpyxl.load_workbook(io.BytesIO(xlsx.data))
+    assert workbook.sheetnames == ["about", "headline", "funnel", "trend", "questions",
+                                   "what_matters_most", "who_answered"]
+    assert all(workbook[name].max_row >= 1 and workbook[name]["A1"].value
+               for name in workbook.sheetnames[1:]), "every table has its header, even if empty"
     with results_app.app_context():
         audited = db.session.scalars(select(AuditEvent.object_id).where(
             AuditEvent.action == "download", AuditEvent.actor_id == rz1_staff.id)).all()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from flask import Flask
 from results_world import (
@@ -21,6 +22,7 @@ from survey_app.extensions import db
 from survey_app.models import Organisation
 from survey_app.services import results
 from survey_app.services.results_data import UnknownPeriod, period_label
+from survey_app.services.results_views import priority_rows
 
 # Fixtures imported from results_world (named here so the imports count as used).
 FIXTURES = (demo_db, fresh_results_app, full_period, results_app)
@@ -144,3 +146,19 @@ def test_results_are_cached_until_the_data_changes(fresh_results_app: Flask) -> 
 def test_an_unknown_period_has_no_report(results_app: Flask) -> None:
     with results_app.app_context(), pytest.raises(UnknownPeriod):
         results.provider_report(scope_of("RZ1"), "RZ1", "2001-Q1")
+
+
+def test_what_matters_most_lists_only_questions_below_other_providers(
+    results_app: Flask, full_period: str
+) -> None:
+    with results_app.app_context():
+        bundle = results.snapshot().bundle
+        pathways = sorted(set(bundle.respondents["pathway"]))
+        providers = sorted(set(bundle.respondents["provider"]))
+        listed = [row for pathway in pathways for provider in providers
+                  for row in priority_rows(bundle, provider, pathway, full_period)]
+        table = pd.concat(bundle.drivers(pathway, full_period) for pathway in pathways)
+    assert listed and all(row["gap"] < 0 for row in listed)
+    shown = table.loc[table["status"] == "shown"]
+    above = shown.loc[pd.to_numeric(shown["gap"]) >= 0]
+    assert len(above) > 0, "some shown questions are above other providers, and not listed"
