@@ -29,6 +29,7 @@ from analysis.equity import DEFAULT_CHARACTERISTICS, equity_breakdown
 from analysis.funnel import MIN_RESPONDENTS, TOO_FEW
 from analysis.response_rate import response_rates
 from analysis.scoring import item_summary
+from analysis.scoring_items import item_statistics_by
 from analysis.spc import unit_trends
 from survey_app.services.results_data import HEADLINE, ITEM_INSTRUMENTS, theme_column
 
@@ -168,10 +169,22 @@ class Bundle:
             return _item_results(self.answers, rows["response_id"])
         return self._cached(("items", pathway, period), compute)
 
+    def provider_items(self, pathway: str, period: str) -> pd.DataFrame:
+        """Return every provider's published item results in one pathway and period."""
+        def compute() -> pd.DataFrame:
+            rows = self.part("respondents", self.respondents, ("pathway", "period"),
+                             (pathway, period))
+            return _item_results_by_provider(self.answers, rows)
+        return self._cached(("provider items", pathway, period), compute)
+
     def unit_items(self, provider: str, pathway: str, period: str) -> pd.DataFrame:
         """Return one unit's published item results beside the pathway's benchmark."""
-        rows = self.part("respondents", self.respondents, UNIT, (provider, pathway, period))
-        own = _item_results(self.answers, rows["response_id"])
+        own = self.part(f"provider items:{pathway}:{period}",
+                        self.provider_items(pathway, period), ("provider",), (provider,))
+        if own.empty:  # no respondents: every item "too few", as for an empty unit
+            own = _item_results(self.answers, pd.Series([], dtype=object))
+        else:
+            own = own.drop(columns="provider").reset_index(drop=True)
         benchmark = self.item_benchmark(pathway, period).rename(
             columns={c: f"benchmark_{c}" for c in ["n", *ITEM_STATISTICS]}
         )
@@ -192,6 +205,7 @@ class Bundle:
             if period is None or stratum_period == period:
                 self.drivers(pathway, stratum_period)
                 self.item_benchmark(pathway, stratum_period)
+                self.provider_items(pathway, stratum_period)
 
 
 def _benchmark(respondents: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -269,6 +283,29 @@ def _responses(respondents: pd.DataFrame) -> pd.DataFrame:
         ignore_index=True,
     )
     return publish_table(table, counts=["responses"])
+
+
+def _item_results_by_provider(answers: dict[str, pd.DataFrame],
+                              respondents: pd.DataFrame) -> pd.DataFrame:
+    """Return ``_item_results`` for every provider among ``respondents`` in one pass."""
+    providers = respondents.set_index("response_id")["provider"]
+    categories = sorted(providers.unique())
+    parts = []
+    for instrument_id, table in answers.items():
+        instrument = instruments.get_instrument(instrument_id)
+        chosen = table.loc[table.index.intersection(providers.index)]
+        groups = pd.Categorical(providers.reindex(chosen.index), categories=categories)
+        summary = item_statistics_by(chosen, instrument, groups).rename(
+            columns={"group": "provider"})
+        parts.append(summary[["provider", "item_id", "n", *ITEM_STATISTICS]]
+                     .assign(instrument=instrument_id))
+    if not parts:
+        return pd.DataFrame(columns=["provider", "instrument", "item_id", "n",
+                                     *ITEM_STATISTICS])
+    table = pd.concat(parts, ignore_index=True)
+    table = table.sort_values("provider", kind="stable", ignore_index=True)
+    return publish_table(table, counts=["n"], statistics=ITEM_STATISTICS,
+                         minimum=MIN_RESPONDENTS)
 
 
 def _item_results(answers: dict[str, pd.DataFrame], ids: pd.Series) -> pd.DataFrame:

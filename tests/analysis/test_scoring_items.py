@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from scoring_tables import answers
 
 from analysis.scoring import item_summary
+from analysis.scoring_items import item_statistics_by
 from instruments import get_instrument
 
 CTM15 = get_instrument("ctm15")
@@ -63,3 +65,22 @@ def test_case_mix_questions_are_counted_not_scored() -> None:
     assert summary.loc["age_band", "count_6"] == 1 and summary.loc["age_band", "count_8"] == 1
     assert summary.loc["sex", "n_answered"] == 2
     assert summary["mean"].isna().all() and (summary["n"] == 0).all()
+
+
+def test_statistics_by_group_match_one_summary_per_group() -> None:
+    rng = np.random.default_rng(7)
+    choices = ["SD", "D", "A", "SA", "DK", None]
+    rows = [[rng.choice(choices) for _ in range(15)] for _ in range(300)]
+    for row in rows[:40]:
+        row[12] = "NM"  # q13: "no medication", unscored
+    table = answers(CTM15, rows)
+    groups = pd.Categorical(rng.choice(["P1", "P2", "P3"], len(table)),
+                            categories=["P1", "P2", "P3", "P4"])  # P4: nobody
+    by_group = item_statistics_by(table, CTM15, groups).set_index(["group", "item_id"])
+    columns = ["n", "mean", "top_box", "percent_positive", "bottom_box"]
+    for name in ("P1", "P2", "P3"):
+        expected = item_summary(table.loc[groups == name], CTM15).set_index("item_id")
+        got = by_group.xs(name, level="group")
+        pd.testing.assert_frame_equal(got[columns], expected[columns], check_dtype=False)
+    empty = by_group.xs("P4", level="group")
+    assert (empty["n"] == 0).all() and empty[columns[1:]].isna().all().all()
