@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
@@ -22,6 +23,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # no display; must precede any other matplotlib import
 
+from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
@@ -53,11 +55,12 @@ LEGEND = {"loc": "upper center", "bbox_to_anchor": (0.5, -0.2), "ncols": 3, "fon
 SVG_NS = "http://www.w3.org/2000/svg"
 SVG_GROUP = f"{{{SVG_NS}}}g"
 NO_ROTATION = re.compile(r' transform="rotate\(-0 [^"]*\)"')  # matplotlib's upright text
+_thread = threading.local()  # each thread's reusable figures
 ET.register_namespace("", SVG_NS)
 ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
 
 
-def _figure(legend: bool = True) -> tuple[Figure, object]:
+def _new_figure(legend: bool) -> tuple[Figure, Axes]:
     """Return a new figure and its single axes (room below for the legend, if drawn).
 
     Transparent backgrounds (the page is white) and tick labels without tick marks: each
@@ -71,6 +74,25 @@ def _figure(legend: bool = True) -> tuple[Figure, object]:
     axes.patch.set_visible(False)
     axes.tick_params(bottom=False, left=False)
     axes.yaxis.set_major_locator(MaxNLocator(4))  # a few ticks: fewer elements to draw
+    return figure, axes
+
+
+def _figure(kind: str, legend: bool) -> tuple[Figure, Axes]:
+    """Return this thread's figure for one kind of chart, emptied of the last chart drawn.
+
+    Building a figure with its axes, ticks and labels is about half the cost of a chart,
+    and a report draws sixteen; so each thread keeps one figure per kind (matplotlib
+    figures are not thread-safe) and only the data are replaced. ``_svg`` rescales the
+    axes to the new data.
+    """
+    figures = _thread.__dict__.setdefault("figures", {})
+    if (kind, legend) not in figures:
+        figures[(kind, legend)] = _new_figure(legend)
+    figure, axes = figures[(kind, legend)]
+    for artist in [*axes.lines, *axes.collections, *axes.patches, *axes.texts]:
+        artist.remove()
+    if axes.legend_ is not None:
+        axes.legend_.remove()
     return figure, axes
 
 
@@ -93,7 +115,10 @@ def _unwrap_groups(element: ET.Element) -> None:
 def _svg(figure: Figure, title: str, description: str) -> str:
     """Return the figure as lean SVG text with an accessible name and description."""
     buffer = io.StringIO()
-    for artist in figure.axes[0].get_children():
+    axes = figure.axes[0]
+    axes.relim()  # limits from this chart's data alone (the figure is reused)
+    axes.autoscale_view()
+    for artist in axes.get_children():
         artist.set_clip_on(False)  # no clip paths: fewer SVG elements to draw
     figure.savefig(buffer, format="svg", metadata=METADATA)
     root = ET.fromstring(NO_ROTATION.sub("", buffer.getvalue()))
@@ -131,7 +156,7 @@ def funnel_svg(funnel: Funnel, title: str, legend: bool = True) -> str:
     cheaper to lay out than text in an SVG.
     """
     with matplotlib.rc_context(STYLE):
-        figure, axes = _figure(legend)
+        figure, axes = _figure("funnel", legend)
         curves = _limit_curves(funnel)
         if curves:
             n = [row[0] for row in curves]
@@ -183,19 +208,20 @@ def trend_svg(points: Sequence[TrendPoint], title: str, measure: str,
     """Draw an XmR chart: values over periods, mean, process limits, special causes
     (``legend=False``: the key is in the caption, as for the funnel plot)."""
     with matplotlib.rc_context(STYLE):
-        figure, axes = _figure(legend)
+        figure, axes = _figure("trend", legend)
         periods = [p.period for p in points]
-        values = [p.value for p in points]
-        axes.plot(periods, values, "-", color=NHS_GREY, linewidth=1, zorder=2)
+        at = list(range(len(points)))  # positions, labelled with the periods
+        axes.set_xticks(at, labels=periods)
+        axes.plot(at, [p.value for p in points], "-", color=NHS_GREY, linewidth=1, zorder=2)
         if points:
-            axes.plot(periods, [p.mean for p in points], "-", color=NHS_DARK, linewidth=1)
-            axes.plot(periods, [p.upper for p in points], "--", color=NHS_GREY, linewidth=1)
-            axes.plot(periods, [p.lower for p in points], "--", color=NHS_GREY, linewidth=1)
+            axes.plot(at, [p.mean for p in points], "-", color=NHS_DARK, linewidth=1)
+            axes.plot(at, [p.upper for p in points], "--", color=NHS_GREY, linewidth=1)
+            axes.plot(at, [p.lower for p in points], "--", color=NHS_GREY, linewidth=1)
         styles = {IMPROVEMENT: (NHS_LIGHT_BLUE, "^"), CONCERN: (NHS_ORANGE, "v")}
         for variation in dict.fromkeys(p.variation for p in points):  # in period order
+            chosen = [i for i, p in enumerate(points) if p.variation == variation]
             colour, marker = styles.get(variation, (NHS_GREY, "o"))
-            chosen = [p for p in points if p.variation == variation]
-            axes.plot([p.period for p in chosen], [p.value for p in chosen], marker,
+            axes.plot(chosen, [points[i].value for i in chosen], marker,
                       color=colour, markersize=6.5, markeredgecolor=NHS_DARK,
                       markeredgewidth=0.5, zorder=3)
         axes.set_ylabel(measure + " (adjusted)")

@@ -1,5 +1,5 @@
 """What keeps the PDF report quick: one question table across pathways, lean charts and
-the garbage collector paused while rendering."""
+the garbage collector paused while rendering, figures reused without leaking."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ import re
 import xml.etree.ElementTree as ET
 from types import SimpleNamespace
 
-from survey_app.reports.charts import funnel_svg
+from survey_app.reports.charts import funnel_svg, trend_svg
 from survey_app.reports.pdf import collector_paused, html_to_pdf
 from survey_app.services.results_report import question_tables
 from survey_app.services.results_tables import Measure
-from survey_app.services.results_views import Funnel, FunnelPoint
+from survey_app.services.results_views import Funnel, FunnelPoint, TrendPoint
 
 
 def pathway(code: str, top_boxes: list[object]) -> SimpleNamespace:
@@ -68,3 +68,22 @@ def test_the_collector_is_paused_while_rendering_and_restored_after() -> None:
         assert not gc.isenabled()
     assert gc.isenabled()
     assert html_to_pdf("<p>Report</p>").startswith(b"%PDF") and gc.isenabled()
+
+
+def trend_of(periods: int, shift: float) -> list[TrendPoint]:
+    """An XmR chart's points over ``periods`` quarters, the last one a concern."""
+    return [TrendPoint(f"2025-Q{i + 1}", 60 + shift + i, 62 + shift, 50 + shift, 74 + shift,
+                       "concern" if i == periods - 1 else "common cause", "")
+            for i in range(periods)]
+
+
+def test_a_reused_figure_draws_each_chart_as_if_it_were_the_first() -> None:
+    first = funnel_svg(funnel_of(20), "A", legend=False)
+    funnel_svg(Funnel(Measure("i", "I statements score", "I statements"), None, [], [], 0),
+               "Empty", legend=False)
+    funnel_svg(funnel_of(400), "B", legend=False)
+    assert funnel_svg(funnel_of(20), "A", legend=False) == first
+    first = trend_svg(trend_of(3, 0), "A", "CTM-15")
+    wider = trend_svg(trend_of(4, 20), "B", "CTM-15")
+    assert trend_svg(trend_of(3, 0), "A", "CTM-15") == first
+    assert "2025-Q4" in wider and "2025-Q4" not in first  # the periods are the new ones
