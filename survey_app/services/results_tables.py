@@ -191,11 +191,12 @@ class Bundle:
         return own.merge(benchmark, on=["instrument", "item_id"], how="left")
 
     def compute_all(self, period: str | None = None) -> None:
-        """Compute every shared table now (before worker processes fork), for one period's
-        strata or all periods."""
+        """Compute every shared table the pages and reports read now (before worker
+        processes fork), for one period's strata or all periods. Trends are of the
+        headline score only: it is the one measure charted over time."""
         for measure in self.measures:
             self.benchmark(measure.column)
-            self.trends(measure.column)
+        self.trends(HEADLINE)
         self.equity()
         self.profile()
         self.rates()

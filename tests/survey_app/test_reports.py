@@ -28,7 +28,8 @@ from survey_app.models import AuditEvent, Organisation
 from survey_app.reports.pdf import html_to_pdf, report_pdf
 from survey_app.reports.tables import csv_bytes, xlsx_bytes
 from survey_app.services import results
-from survey_app.services.results_report import ProviderReport
+from survey_app.services.results_report import ProviderReport, build_report
+from survey_app.services.results_tables import Bundle
 
 # Fixtures imported from results_world (named here so the imports count as used).
 FIXTURES = (demo_db, full_period, results_app, rz1_staff)
@@ -181,3 +182,18 @@ def test_the_command_names_a_bad_period(results_app: Flask, tmp_path: Path) -> N
                                   "--out", str(tmp_path)])
     assert outcome.exit_code == 1 and "No results for 2001-Q1" in outcome.output
     assert not list(tmp_path.glob("*.pdf"))
+
+
+def test_after_compute_all_a_report_only_looks_tables_up(results_app: Flask,
+                                                          full_period: str) -> None:
+    """The report command computes the shared tables once, before its workers fork; a
+    worker building a report must find every table there (it may only index them)."""
+    with results_app.app_context():
+        snap = results.snapshot()
+    shared = Bundle(snap.bundle.respondents, snap.bundle.invitations, snap.bundle.answers)
+    shared.compute_all(full_period)
+    before = set(shared._memo)
+    labels = {code: code for code in snap.names.organisation_names}
+    for provider in ("RZ1", SMALL_PROVIDER):
+        build_report(shared, snap.names, labels, provider, full_period)
+    assert {key for key in set(shared._memo) - before if key[0] != "index"} == set()
