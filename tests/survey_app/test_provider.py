@@ -162,6 +162,7 @@ def test_a_suppressed_unit_shows_no_number_on_the_pages(rx9: FlaskClient,
         cells = [text_of(c) for c in item_row.find_all("td")]
         assert cells[0] in ("*", "0")  # the I statements were not asked: a true zero
         assert cells[1] in ("*", "–") and cells[3] in ("*", "–"), cells  # top box, positive
+    assert "Not shown: too few people answered." in text_of(detail)  # what matters most
 
 
 def test_another_providers_pages_are_not_found(rz1: FlaskClient, full_period: str) -> None:
