@@ -8,7 +8,9 @@ table beside every chart for people who cannot see it.
 The SVGs are kept lean because WeasyPrint draws every SVG element in Python (about half a
 millisecond each) and a report embeds sixteen charts: the funnel's peers are one path of
 round dots, not one marker element per provider; its limits are drawn at each distinct
-unit size once; nothing is clipped (the data lie inside the axes); no metadata block.
+unit size once; nothing is clipped (the data lie inside the axes); no metadata block, no
+wrapper groups, tick marks or backgrounds. Each thread reuses one figure per kind of
+chart, since building a figure costs as much as drawing the chart.
 """
 
 from __future__ import annotations
