@@ -30,7 +30,7 @@ from survey_app.services.results_views import Funnel, TrendPoint
 PORTAL_ROLES = ("administrator", "provider")
 DOWNLOADS = {
     "pdf": ("application/pdf", report_pdf),
-    "csv": ("text/csv; charset=utf-8", csv_bytes),
+    "csv": ("text/csv", csv_bytes),  # Werkzeug adds "; charset=utf-8" to text types
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", xlsx_bytes),
 }
 
