@@ -231,6 +231,25 @@ def test_rate_limit_is_per_link_so_a_shared_hospital_address_is_not_locked_out(
     assert client.get(f"/s/{quiet}").status_code == 200
 
 
+def test_links_that_match_nothing_are_limited_per_address(
+    app: Flask, make_invitation: MakeInvitation
+) -> None:
+    limited = create_app({
+        "APP_ENV": "test",
+        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+        "RATELIMIT_ENABLED": True,
+        "UNKNOWN_LINK_RATE_LIMIT": "3/minute",
+    })
+    token = make_invitation(limited)
+    guesser = limited.test_client()
+    assert [guesser.get(f"/s/{token}").status_code for _ in range(5)] == [200] * 5  # not counted
+    statuses = [guesser.get(f"/s/guess-{n}").status_code for n in range(4)]
+    assert statuses == [404, 404, 404, 429]
+    assert guesser.get(f"/s/{token}").status_code == 429  # this address waits a minute
+    elsewhere = limited.test_client()
+    assert elsewhere.get(f"/s/{token}", environ_base={"REMOTE_ADDR": "10.1.2.3"}).status_code == 200
+
+
 def test_patient_pages_are_never_cached_or_indexed(
     app: Flask, client: FlaskClient, make_invitation: MakeInvitation
 ) -> None:
