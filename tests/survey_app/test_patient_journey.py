@@ -214,15 +214,17 @@ def test_unknown_expired_and_used_links_get_404_or_410(
     assert client.get(f"/s/{token}/q/no-such-question").status_code == 404
 
 
+def rate_limited(app: Flask, **limits: str) -> Flask:
+    """Return an app on the same database with rate limiting on and these limits."""
+    return create_app({"APP_ENV": "test", "RATELIMIT_ENABLED": True,
+                       "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                       **limits})
+
+
 def test_rate_limit_is_per_link_so_a_shared_hospital_address_is_not_locked_out(
     app: Flask, make_invitation: MakeInvitation
 ) -> None:
-    limited = create_app({
-        "APP_ENV": "test",
-        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-        "RATELIMIT_ENABLED": True,
-        "PATIENT_RATE_LIMIT": "3/minute",
-    })
+    limited = rate_limited(app, PATIENT_RATE_LIMIT="3/minute")
     busy, quiet = make_invitation(limited), make_invitation(limited)
     client = limited.test_client()  # every request from the same address
     statuses = [client.get(f"/s/{busy}").status_code for _ in range(4)]
@@ -234,12 +236,7 @@ def test_rate_limit_is_per_link_so_a_shared_hospital_address_is_not_locked_out(
 def test_links_that_match_nothing_are_limited_per_address(
     app: Flask, make_invitation: MakeInvitation
 ) -> None:
-    limited = create_app({
-        "APP_ENV": "test",
-        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-        "RATELIMIT_ENABLED": True,
-        "UNKNOWN_LINK_RATE_LIMIT": "3/minute",
-    })
+    limited = rate_limited(app, UNKNOWN_LINK_RATE_LIMIT="3/minute")
     token = make_invitation(limited)
     guesser = limited.test_client()
     assert [guesser.get(f"/s/{token}").status_code for _ in range(5)] == [200] * 5  # not counted
