@@ -1,14 +1,17 @@
-"""Files the instrument tests read: the seeds (``../shared/seeds``) and test fixtures."""
+"""Files the instrument tests read, all inside the repository: test fixtures, including
+the published wording copied from the seed documents (``fixtures/published_wording.yaml``)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
+import yaml
+
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
-def seed_lines(name: str) -> list[str]:
-    """The lines of a seed document (``name`` is the file's prefix, e.g. '003')."""
-    (path,) = SEEDS.glob(f"{name}_*.txt")
-    return path.read_text(encoding="utf-8").splitlines()
+def published_wording() -> dict[str, Any]:
+    """The seed wording the shipped instruments must match, with seed file and line."""
+    text = (FIXTURES / "published_wording.yaml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)

@@ -5,26 +5,30 @@ from __future__ import annotations
 import re
 
 import pytest
-from instrument_test_files import seed_lines
+from instrument_test_files import published_wording
 
 from instruments import get_instrument, list_instruments
 
 
 def ctm15_seed_items() -> dict[int, str]:
-    """CTM-15 items as numbered lines of seed 003, section 'Care Transitions Measures'."""
-    lines = seed_lines("003")
-    start = lines.index("Care Transitions Measures")
-    end = lines.index("Source: The Care Transition Program")
-    items = {}
-    for line in lines[start:end]:
-        match = re.fullmatch(r"(\d+)\. (.+)", line)
-        if match:
-            items[int(match.group(1))] = match.group(2)
-    return items
+    """CTM-15 items of seed 003, section 'Care Transitions Measures' (from the fixture)."""
+    return {item["number"]: item["text"] for item in published_wording()["ctm15"]["items"]}
 
 
 def test_seed_has_fifteen_items_in_order() -> None:
     assert list(ctm15_seed_items()) == list(range(1, 16))
+
+
+def test_published_wording_cites_its_seed_lines() -> None:
+    """Every copied line names the seed file and its line: the items are consecutive
+    numbered lines of one section (with one page break after item 6)."""
+    wording = published_wording()
+    assert wording["seed"] == "shared/seeds/003_9b8e9bb2d86f4eab.txt"
+    assert len(wording["seed_sha256"]) == 64
+    ctm_lines = [item["line"] for item in wording["ctm15"]["items"]]
+    assert ctm_lines == list(range(305, 311)) + list(range(316, 325))
+    statement_lines = [item["line"] for item in wording["i_statements"]["statements"]]
+    assert statement_lines == list(range(291, 298))
 
 
 @pytest.mark.parametrize("number", range(1, 16))
@@ -78,10 +82,7 @@ def test_ctm3_is_ctm15_items_2_9_13_verbatim() -> None:
 
 
 def test_i_statements_follow_the_seeds() -> None:
-    lines = seed_lines("003")
-    start = next(n for n, line in enumerate(lines) if line.startswith("Below we present"))
-    seed = [line.removeprefix("- ") for line in lines[start + 1:start + 10]
-            if line.startswith("- ")]
+    seed = [item["text"] for item in published_wording()["i_statements"]["statements"]]
     statements = get_instrument("i_statements")
     assert len(seed) == 7
     assert [item.text for item in statements.items[:7]] == seed
