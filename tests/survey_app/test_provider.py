@@ -118,10 +118,13 @@ def test_drill_down_shows_funnel_trend_items_equity_and_priorities(
     assert response.status_code == 200
     page = parse(response)
     text = text_of(page)
-    assert re.search(r"Your CTM-15 score for stroke .* was \d+", text)
-    for heading in ("Compared with other providers", "Over time", "What matters most",
-                    "Question by question", "Who answered"):
-        assert page.find("h2", string=heading) or heading in text
+    lead = text_of(page.find("main").find("p", class_="nhsuk-body-l"))
+    assert re.fullmatch(r"Your CTM-15 score for (?i:stroke \(including early supported "
+                        r"discharge\)) was \d+, .+\.", lead), lead
+    headings = [text_of(h2) for h2 in page.find("main").find_all("h2")]
+    wanted = ["Compared with other providers", "Over time", "What matters most",
+              "Question by question", "Who answered and how they rated their care"]
+    assert [h for h in headings if h in wanted] == wanted, headings  # each one, in order
     images = {img["src"].split("?")[0]: img for img in page.find_all("img")}
     assert "/provider/RZ1/pathways/stroke/funnel.svg" in images
     assert all(img.get("alt") for img in images.values())

@@ -30,6 +30,7 @@ from survey_app.reports.tables import csv_bytes, xlsx_bytes
 from survey_app.services import results
 from survey_app.services.results_report import ProviderReport, build_report
 from survey_app.services.results_tables import Bundle
+from survey_app.services.results_views import BAND_PHRASES
 
 # Fixtures imported from results_world (named here so the imports count as used).
 FIXTURES = (demo_db, full_period, results_app, rz1_staff)
@@ -70,8 +71,14 @@ def test_the_report_reads_as_a_board_report(rz1_pdf: Path, full_period: str,
     flat = " ".join(text.split())
     assert "care transitions benchmark report" in flat.lower()
     assert "Northmoor Teaching Hospitals NHS Foundation Trust" in flat and full_period in flat
-    assert re.search(r"Your CTM-15 score for stroke \(including early supported discharge\) "
-                     r"was \d+, (much )?(better|worse) than expected|as expected", flat)
+    stroke = next(p for p in report_of(results_app, "RZ1", full_period).pathways
+                  if p.pathway == "stroke").scores[0]
+    headline = re.findall(r"Your CTM-15 score for (?i:stroke \(including early supported "
+                          r"discharge\)) was (\d+), ((?:much )?(?:better|worse) than "
+                          r"expected|as expected)\.", flat)
+    assert stroke.shown and stroke.band in BAND_PHRASES
+    # the headline sentence, once in the summary and once on the pathway's page
+    assert headline == [(f"{stroke.value:.0f}", BAND_PHRASES[stroke.band])] * 2
     for section in ("Summary", "Compared with other providers", "Over time",
                     "Question by question", "What matters most", "Who answered",
                     "Methodology", "Small numbers"):
