@@ -4,4 +4,4 @@ Never imports Flask or the web app, so analysts can use it on a CSV.
 """
 
 # Bump when any scoring or statistical rule changes; every output row carries it.
-METHODOLOGY_VERSION = "2026.2"
+METHODOLOGY_VERSION = "2026.3"

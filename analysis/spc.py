@@ -3,9 +3,9 @@
 A unit's values in time order get a mean, process limits ``mean ∓ 2.66·AMR`` (AMR, the
 average moving range, optionally screened of ranges ≥ 3.267·AMR) and "near" limits at two
 thirds of that width. Points are flagged by four rules in priority order (outside the
-limits, a 7-point trend, 2 of 3 beyond a near limit, a 7-point shift) and called
-improvement or concern; a target gets an assurance verdict. See docs/methodology.md,
-section 2.8.
+limits, a 7-point trend, 2 of 3 between a near limit and the limit, a 7-point shift) and
+called improvement or concern; a target gets an assurance verdict. See
+docs/methodology.md, section 2.8.
 """
 
 from __future__ import annotations
@@ -76,10 +76,14 @@ def _trend(y: np.ndarray, direction: int) -> np.ndarray:
     return marked
 
 
-def _two_of_three(y: np.ndarray, mean: float, near: float, direction: int) -> np.ndarray:
-    """Return near-limit points where 2 of 3 consecutive points lie beyond the near limit."""
+def _two_of_three(
+    y: np.ndarray, mean: float, near: float, limit: float, direction: int
+) -> np.ndarray:
+    """Return near-limit points where 2 of 3 consecutive points lie between the near limit
+    and the process limit; a point beyond the process limit is not counted (as in
+    NHSRplotthedots, whose ``close_to_limits`` excludes ``outside_limits``)."""
     side = direction * (y - mean) > 0
-    beyond = direction * (y - near) > 0
+    beyond = (direction * (y - near) > 0) & ~(direction * (y - limit) > 0)
     marked = np.zeros(y.size, dtype=bool)
     for start in range(max(0, y.size - 2)):
         window = slice(start, start + 3)
@@ -136,7 +140,8 @@ def xmr_chart(
         (TREND, trend_up | _trend(y, -1)),
         (
             TWO_OF_THREE,
-            _two_of_three(y, mean, near_upper, 1) | _two_of_three(y, mean, near_lower, -1),
+            _two_of_three(y, mean, near_upper, upper, 1)
+            | _two_of_three(y, mean, near_lower, lower, -1),
         ),
         (SHIFT, _runs(y > mean, RUN_LENGTH) | _runs(y < mean, RUN_LENGTH)),
     ]

@@ -8,7 +8,8 @@ from synthetic_providers import make_respondents
 
 from analysis import METHODOLOGY_VERSION
 from analysis.benchmark import ALL, BenchmarkSpec, benchmark_table, levels_for
-from analysis.funnel import BANDS, TOO_FEW, funnel_mean
+from analysis.casemix import adjust_respondents
+from analysis.funnel import BANDS, TOO_FEW, funnel_mean, pooled_sd
 
 
 @pytest.fixture(scope="module")
@@ -106,6 +107,25 @@ def test_adjusted_value_is_reported_beside_the_raw_one(respondents):
     assert (table["adjusted_for"] == "age_band,general_health").all()
     providers = table.loc[table["level"] == "provider"]
     assert (providers["adjusted_value"] != providers["value"]).any()
+
+
+def test_adjusted_bands_use_sigma_of_the_adjusted_scores(respondents):
+    """σ behind adjusted limits and bands is the pooled SD of respondents' adjusted scores."""
+    adjusters = ("age_band", "general_health")
+    table = benchmark_table(respondents, BenchmarkSpec(adjust=adjusters)).table
+    units = table.loc[table["level"] == "provider × pathway × period"]
+    stroke = units.loc[(units["pathway"] == "stroke") & (units["period"] == "2025Q2")]
+    _, adjusted = adjust_respondents(respondents, "score", adjusters)
+    rows = respondents.assign(adjusted=adjusted)
+    rows = rows.loc[(rows["pathway"] == "stroke") & (rows["period"] == "2025Q2")
+                    & (rows["provider"] != "TINY")]
+    sd = rows.groupby("provider")["adjusted"].agg(["count", "std"])
+    sigma = pooled_sd(sd["count"].to_numpy(), sd["std"].to_numpy())
+    raw_sd = rows.groupby("provider")["score"].std()
+    assert abs(sigma - pooled_sd(sd["count"].to_numpy(), raw_sd.to_numpy())) > 0.5
+    row = stroke.loc[stroke["provider"] == "P03"].iloc[0]
+    spread = (row["upper95"] - row["target"]) / 1.959964
+    assert spread**2 - row["tau2"] == pytest.approx(sigma**2 / row["n"])
 
 
 def test_a_zero_one_measure_is_benchmarked_as_a_proportion(respondents):

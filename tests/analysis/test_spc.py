@@ -86,6 +86,19 @@ def test_two_of_three_beyond_near_limit_flags_only_those_points():
     assert flags.count(TWO_OF_THREE) == 2
 
 
+def test_a_point_beyond_the_process_limit_does_not_count_towards_two_of_three():
+    """NHSRplotthedots counts only points between the near limit and the process limit."""
+    values = [1, 1.5] * 6 + [4.2, 1.6, 3.0] + [1, 1.5] * 3
+    chart = xmr_chart(values, screen=False)
+    points = chart.points
+    assert points["value"][12] > chart.upper  # beyond 3 sigma
+    assert points["near_upper"][14] < points["value"][14] < chart.upper  # beyond 2 sigma
+    assert (points["value"][12:15] > chart.mean).all()  # all three on one side
+    flags = points["special_cause"].tolist()
+    assert flags[12] == OUTSIDE
+    assert TWO_OF_THREE not in flags and flags[14] == ""
+
+
 def test_outside_limits_takes_priority_over_a_shift():
     values = [1, 1.2, 0.8, 1.1, 0.9, 1, 1.1, 0.9, 1, 1.2, 0.8, 1.1, 1.0, 30, 1]
     chart = xmr_chart(values)
