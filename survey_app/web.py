@@ -105,9 +105,13 @@ def configure_templates(app: Flask) -> None:
     Flask's loader and silently hide blueprint template folders, so the loaders are chained.
     ``ChainableUndefined`` is what the NHS macros expect for absent nested parameters;
     Flask-Babel has already created the environment (extensions run first), so it is set on
-    the environment itself, before any template is loaded.
+    the environment itself, before any template is loaded. So is autoescaping, for every
+    template: Flask's default escapes only ``.html``/``.xml``, so the macros' ``.jinja``
+    files would print names and answers as markup. Their ``html`` parameters are still
+    trusted (the macros mark them ``safe``): pass only markup built in a template or Markup.
     """
     app.jinja_env.undefined = ChainableUndefined
+    app.jinja_env.autoescape = True
     app.jinja_loader = ChoiceLoader(  # type: ignore[assignment]
         [app.jinja_loader, PackageLoader("nhsuk_frontend_jinja")]
     )
