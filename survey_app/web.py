@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from flask_talisman import Talisman
 from flask_wtf.csrf import CSRFError
 from jinja2 import ChainableUndefined, ChoiceLoader, PackageLoader
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, NotFound
 
 # nhsuk-frontend-jinja 0.10.2 renders markup for exactly this nhsuk-frontend release.
 NHSUK_FRONTEND_VERSION = "10.6.1"
@@ -28,6 +28,8 @@ SCRIPT = "nhsuk-frontend.min.js"
 # Files served from dist/nhsuk itself; everything else comes from dist/nhsuk/assets.
 TOP_LEVEL_ASSETS = frozenset({STYLESHEET, SCRIPT, STYLESHEET + ".map", SCRIPT + ".map"})
 CACHE_AN_HOUR = {"Cache-Control": "public, max-age=3600"}
+# Staff pages (sign-in, portal, administration), signed in or not: never kept in a cache.
+STAFF_AREAS = ("/staff", "/admin", "/provider")
 # The compiled CSS loads the NHS font from an NHS host; browsers request every declared
 # face, which our CSP blocks (and offline it is unreachable), so those rules are dropped.
 REMOTE_FONT_FACE = re.compile(r"@font-face\{[^}]*url\(https?://[^}]*\}")
@@ -157,11 +159,18 @@ def frontend_dist(app: Flask) -> Path:
 
 
 def serve_frontend_assets(app: Flask, dist: Path) -> None:
-    """Serve the npm package at ``/assets`` (the path its CSS and the page template use)."""
+    """Serve the npm package at ``/assets`` (the path its CSS and the page template use).
+
+    Production serves no source maps (``*.map``): they are for developers' tools, and would
+    publish the unminified source of whatever we serve.
+    """
     assets = dist / "assets"
     stylesheet = local_stylesheet(dist / STYLESHEET)
+    production = app.config.get("APP_ENV") == "production"
 
     def frontend_asset(filename: str) -> Response:
+        if production and filename.endswith(".map"):
+            raise NotFound()
         if filename == STYLESHEET:
             response = Response(stylesheet, mimetype="text/css", headers=CACHE_AN_HOUR)
             response.add_etag()
@@ -178,7 +187,10 @@ def local_stylesheet(path: Path) -> bytes:
 
 
 def configure_security_headers(app: Flask) -> None:
-    """Send CSP (with a per-request nonce) and the usual headers; HTTPS only in production."""
+    """Send CSP (with a per-request nonce) and the usual headers; HTTPS only in production.
+
+    docs/operations.md, "Security headers", says what each header is for.
+    """
     production = app.config.get("APP_ENV") == "production"
     Talisman(
         app,
@@ -187,8 +199,18 @@ def configure_security_headers(app: Flask) -> None:
         session_cookie_secure=production,
         content_security_policy=CONTENT_SECURITY_POLICY,
         content_security_policy_nonce_in=["script-src"],
+        frame_options="DENY",  # as CSP's frame-ancestors 'none': no page in any frame
         referrer_policy="no-referrer",  # survey links carry a token: never leak it onwards
     )
+    app.after_request(keep_staff_areas_out_of_caches)
+
+
+def keep_staff_areas_out_of_caches(response: Response) -> Response:
+    """Send ``Cache-Control: no-store`` on every staff page, the sign-in page and error
+    pages included, so nothing from the portal stays on a shared computer."""
+    if request.path.startswith(STAFF_AREAS):
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def render_error(
