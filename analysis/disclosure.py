@@ -2,10 +2,11 @@
 
 Every CSV or report table the platform publishes passes through :func:`publish_table`, so
 the rule lives in one place: a count of 0 stays 0, 1–7 becomes ``*``, any other count is
-rounded to the nearest 5, and a statistic (mean, percentage, interval …) built on 1–7
-people becomes ``*``. Totals must be computed from unrounded counts *before* publishing,
-which this design guarantees because callers hand over raw counts. See
-docs/methodology.md, section 2.7.
+rounded to the nearest 5 without crossing the minimum respondents (so 28 is published as
+25, never as 30 beside "too few responses"), and a statistic (mean, percentage,
+interval …) built on 1–7 people becomes ``*``. Totals must be computed from unrounded
+counts *before* publishing, which this design guarantees because callers hand over raw
+counts. See docs/methodology.md, section 2.7.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+
+from analysis.funnel import MIN_RESPONDENTS
 
 SUPPRESSED = "*"
 SMALLEST_SHOWN = 8
@@ -37,8 +40,10 @@ def shown(counts: pd.Series, minimum: int | None = None) -> pd.Series:
     return ~_is_small(counts) & ~under
 
 
-def round_count(count: float | int | None) -> int | str | None:
-    """Return one count as published: 0 → 0, 1–7 → ``*``, otherwise nearest 5."""
+def round_count(count: float | int | None, minimum: int = MIN_RESPONDENTS) -> int | str | None:
+    """Return one count as published: 0 → 0, 1–7 → ``*``, otherwise nearest 5, but never
+    across ``minimum``: a count under it stays under it (28, 29 → 25 with 30), one at or
+    above it stays at or above it (32 → 35 with 32)."""
     if count is None or pd.isna(count):
         return None
     if count < 0:
@@ -47,7 +52,10 @@ def round_count(count: float | int | None) -> int | str | None:
         return 0
     if count < SMALLEST_SHOWN:
         return SUPPRESSED
-    return int(np.floor(count / 5 + 0.5) * 5)
+    rounded = int(np.floor(count / 5 + 0.5) * 5)
+    if count < minimum:
+        return min(rounded, (int(np.ceil(minimum)) - 1) // 5 * 5)
+    return max(rounded, int(np.ceil(minimum / 5)) * 5)
 
 
 def publish_table(
@@ -60,11 +68,12 @@ def publish_table(
 ) -> pd.DataFrame:
     """Return a copy of ``table`` safe to publish.
 
-    ``counts`` are the columns of people counts to round or suppress; ``statistics`` are
-    the columns (means, proportions, limits …) to replace by ``*`` on rows whose ``base``
-    count (default: the first of ``counts``) is 1–7. With ``minimum`` (the platform's
-    minimum respondents), statistics of larger rows still under it are left empty: those
-    rows are labelled "too few responses" rather than shown.
+    ``counts`` are the columns of people counts to round or suppress, never across
+    ``minimum`` (the platform's minimum respondents when None); ``statistics`` are the
+    columns (means, proportions, limits …) to replace by ``*`` on rows whose ``base`` count
+    (default: the first of ``counts``) is 1–7. With ``minimum``, statistics of larger rows
+    still under it are left empty: those rows are labelled "too few responses" rather
+    than shown.
     """
     if not counts:
         raise ValueError("publish_table needs at least one count column")
@@ -77,9 +86,11 @@ def publish_table(
     under_minimum = pd.Series(False, index=table.index)
     if minimum is not None:
         under_minimum = (pd.to_numeric(table[base], errors="coerce") < minimum).fillna(False)
+    limit = MIN_RESPONDENTS if minimum is None else minimum
     for column in counts:
         published[column] = pd.Series(
-            [round_count(value) for value in table[column]], index=table.index, dtype=object
+            [round_count(value, limit) for value in table[column]], index=table.index,
+            dtype=object,
         )
     for column in statistics:
         values = table[column].astype(object).where(~under_minimum, None)

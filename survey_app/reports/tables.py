@@ -152,7 +152,8 @@ def xlsx_bytes(report: ProviderReport) -> bytes:
             "": ["Provider", "Period", "Methodology version", "Suppression"],
             "value": [report.provider_name, report.period, report.methodology_version,
                       f"* = 1 to 7 people; empty = fewer than {report.min_respondents} "
-                      "respondents; counts rounded to the nearest 5"],
+                      "respondents; counts rounded to the nearest 5, never to "
+                      f"{report.min_respondents} or more from under it"],
         })
         about.to_excel(writer, sheet_name="about", index=False)
         for name, table in report_tables(report).items():

@@ -16,13 +16,14 @@ from results_world import (
 )
 from sqlalchemy import select
 
-from analysis.funnel import BANDS
+from analysis.funnel import BANDS, TOO_FEW
 from survey_app.auth.scope import Scope
 from survey_app.extensions import db
 from survey_app.models import Organisation
 from survey_app.services import results
 from survey_app.services.results_data import UnknownPeriod, period_label
-from survey_app.services.results_views import priority_rows
+from survey_app.services.results_tables import Bundle
+from survey_app.services.results_views import pathway_results, pathway_row, priority_rows
 
 # Fixtures imported from results_world (named here so the imports count as used).
 FIXTURES = (demo_db, fresh_results_app, full_period, results_app)
@@ -162,3 +163,23 @@ def test_what_matters_most_lists_only_questions_below_other_providers(
     shown = table.loc[table["status"] == "shown"]
     above = shown.loc[pd.to_numeric(shown["gap"]) >= 0]
     assert len(above) > 0, "some shown questions are above other providers, and not listed"
+
+
+def test_a_unit_of_28_never_shows_30_beside_too_few_responses(results_app: Flask,
+                                                              full_period: str) -> None:
+    """Rounded to 5, 28 would read "30 responses: too few responses"; it reads 25."""
+    with results_app.app_context():
+        snap = results.snapshot()
+    people = snap.bundle.respondents
+    unit = ((people["provider"] == "RZ1") & (people["pathway"] == "stroke")
+            & (people["period"] == full_period))
+    assert unit.sum() > 30
+    bundle = Bundle(people.loc[~unit | (unit.cumsum() <= 28)], snap.bundle.invitations,
+                    snap.bundle.answers)
+    names = snap.names.pathways
+    row = pathway_row(bundle, names, "RZ1", "stroke", full_period)
+    detail = pathway_results(bundle, names, {}, "RZ1", "stroke", full_period)
+    assert row.responses == 25
+    for measure in row.scores + detail.scores:
+        assert measure.band == TOO_FEW and measure.n in (25, 20, 15, 10, "*"), measure
+    assert {item["n"] for item in detail.items} <= {25, 20, 15, 10, "*", 0}
