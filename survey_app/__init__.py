@@ -13,12 +13,13 @@ from flask import Flask
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     """Build the app; ``overrides`` (tests) win over settings from the environment."""
-    from survey_app import auth, cli, config, extensions, web
+    from survey_app import auth, cli, config, extensions, logs, web
     from survey_app.patient import bp as patient_bp
     from survey_app.provider import bp as provider_bp
 
-    app = Flask(__name__, instance_relative_config=True)
+    app = logs.SurveyFlask(__name__, instance_relative_config=True)
     config.init_app(app, overrides)  # settings from the environment; production fails closed
+    logs.init_app(app)  # no survey tokens in logged paths
     extensions.init_app(app)  # db, migrate, csrf, limiter, babel
     web.init_app(app)  # NHS.UK templates, static assets, CSP headers, error pages
     cli.init_app(app)  # flask demo, …

@@ -66,6 +66,30 @@ def check_production_secret(key: str | None) -> str:
     return key
 
 
+def check_rate_limit_storage(uri: str, *, workers: int, servers: int) -> str:
+    """Return ``uri`` unless it is the per-process memory store and several processes serve.
+
+    Each process has its own ``memory://`` counts, so limits would multiply by the number of
+    workers and machines; production needs a shared store such as Redis then.
+    """
+    if uri.startswith("memory://") and (workers > 1 or servers > 1):
+        raise ConfigError(
+            f"RATELIMIT_STORAGE_URI is {uri!r} but {workers} worker(s) on {servers} "
+            "server(s) serve the app: each process would keep its own rate-limit counts. "
+            "Set RATELIMIT_STORAGE_URI=redis://host:6379/0 (a shared store), or run one "
+            "worker on one server."
+        )
+    return uri
+
+
+def whole_number(environ: Mapping[str, str], name: str, default: int) -> int:
+    """Return the non-negative integer setting ``name``, or raise naming it."""
+    raw = environ.get(name, str(default))
+    if not raw.strip().isdigit():
+        raise ConfigError(f"{name}={raw!r} must be a whole number (0 or more).")
+    return int(raw)
+
+
 def instance_secret(instance_path: str) -> str:
     """Return the development secret kept in the instance folder, creating it if needed.
 
@@ -102,18 +126,27 @@ def settings_from_environment(
                 "DATABASE_URL is not set. Production needs a real database, e.g. "
                 "postgresql://user:password@host:5432/survey."
             )
+    storage = environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    if env == "production":
+        check_rate_limit_storage(
+            storage,
+            workers=whole_number(environ, "WEB_CONCURRENCY", 1),
+            servers=whole_number(environ, "APP_SERVERS", 1),
+        )
     settings: dict[str, Any] = {
         "APP_ENV": env,
         "SECRET_KEY": key or development_secret(env, instance_path),
         "SQLALCHEMY_DATABASE_URI": database_url(url) if url else sqlite_url(instance_path),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # hide_parameters: a failed statement is logged without its values (answers, emails).
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         "TESTING": env == "test",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env == "production",
         "WTF_CSRF_TIME_LIMIT": None,  # a frail respondent may pause for hours on one page
         "INVITATION_VALID_DAYS": int(environ.get("INVITATION_VALID_DAYS", "42")),
-        "RATELIMIT_STORAGE_URI": environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_STORAGE_URI": storage,
+        "TRUSTED_PROXIES": whole_number(environ, "TRUSTED_PROXIES", 0),
         "RATELIMIT_ENABLED": env != "test",
         "BABEL_DEFAULT_LOCALE": "en",
     }

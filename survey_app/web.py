@@ -8,18 +8,33 @@ third-party hosts). Both packages are pinned as a pair; start-up refuses a misma
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import secrets
 from pathlib import Path
 
-from flask import Flask, Response, render_template, request, send_from_directory
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    g,
+    render_template,
+    request,
+    send_from_directory,
+)
 from flask_babel import LazyString, get_locale
 from flask_babel import lazy_gettext as _l
+from flask_login import AnonymousUserMixin
 from flask_talisman import Talisman
 from flask_wtf.csrf import CSRFError
 from jinja2 import ChainableUndefined, ChoiceLoader, PackageLoader
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from survey_app.services.text import text_problem
 
 # nhsuk-frontend-jinja 0.10.2 renders markup for exactly this nhsuk-frontend release.
 NHSUK_FRONTEND_VERSION = "10.6.1"
@@ -78,7 +93,14 @@ ERROR_PAGES: dict[int, tuple[LazyString, LazyString]] = {
         _l("Sorry, there is a problem with the service"),
         _l("Try again later. Your earlier answers have been saved."),
     ),
+    503: (
+        _l("Sorry, the service is unavailable"),
+        _l("Try again in a few minutes. Your earlier answers have been saved."),
+    ),
 }
+RETRY_AFTER_SECONDS = 30
+# The database could not be reached or answered (server down, restarting, SQLite locked).
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, SQLAlchemyTimeoutError)
 
 
 class FrontendAssetsMissing(RuntimeError):
@@ -90,6 +112,8 @@ def init_app(app: Flask) -> None:
     configure_templates(app)
     serve_frontend_assets(app, frontend_dist(app))
     app.add_url_rule("/", "index", index)
+    trust_proxies(app)
+    app.before_request(refuse_hidden_characters_in_address)
     configure_security_headers(app)
     register_error_pages(app)
     app.extensions["babel"].locale_selector = select_locale  # babel is bound in extensions
@@ -186,6 +210,32 @@ def local_stylesheet(path: Path) -> bytes:
     return REMOTE_FONT_FACE.sub("", path.read_text(encoding="utf-8")).encode("utf-8")
 
 
+def trust_proxies(app: Flask) -> None:
+    """Believe ``X-Forwarded-For/Proto/Host/Port`` from ``TRUSTED_PROXIES`` proxies in front.
+
+    Behind a reverse proxy every request otherwise comes from the proxy's address over
+    plain HTTP: per-address limits would lump all patients together and the HTTPS CSRF
+    check would compare the wrong scheme. With 0 (the default) the headers are ignored, so
+    nobody can forge an address by sending them.
+    """
+    hops = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if hops:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops
+        )
+
+
+def refuse_hidden_characters_in_address() -> tuple[str, int] | None:
+    """Answer 400 for a path or query with control characters (a NUL reaching PostgreSQL
+    would be a 500); forms check their own fields with a message against the field."""
+    address = [request.path]
+    for key, values in request.args.lists():
+        address += [key, *values]
+    if any(text_problem(part) for part in address):
+        return render_error(400)
+    return None
+
+
 def configure_security_headers(app: Flask) -> None:
     """Send CSP (with a per-request nonce) and the usual headers; HTTPS only in production.
 
@@ -200,7 +250,9 @@ def configure_security_headers(app: Flask) -> None:
         content_security_policy=CONTENT_SECURITY_POLICY,
         content_security_policy_nonce_in=["script-src"],
         frame_options="DENY",  # as CSP's frame-ancestors 'none': no page in any frame
-        referrer_policy="no-referrer",  # survey links carry a token: never leak it onwards
+        # Survey links carry a token: never send it to another site. Same-origin posts keep
+        # their Referer, which Flask-WTF's strict CSRF check needs over HTTPS.
+        referrer_policy="same-origin",
     )
     app.after_request(keep_staff_areas_out_of_caches)
 
@@ -240,7 +292,25 @@ def register_error_pages(app: Flask) -> None:
         return render_error(400, _l("Sorry, this page timed out"))
 
     app.register_error_handler(CSRFError, csrf_error)
+    for unavailable in DATABASE_UNAVAILABLE:
+        app.register_error_handler(unavailable, database_unavailable)
     app.register_error_handler(HTTPException, http_error)
+
+
+def database_unavailable(error: Exception) -> tuple[str, int, dict[str, str]]:
+    """Answer 503 with ``Retry-After`` and the NHS page, touching the database no more.
+
+    The page is rendered as for someone not signed in, so the template does not try to
+    load the staff user; the pool's pre-ping reconnects by itself once the database is back.
+    """
+    from survey_app.extensions import db
+
+    current_app.logger.warning("Database unavailable: %s", type(error).__name__)
+    with contextlib.suppress(*DATABASE_UNAVAILABLE):
+        db.session.rollback()
+    g._login_user = AnonymousUserMixin()  # Flask-Login's per-request user
+    html, code = render_error(503)
+    return html, code, {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
 
 def select_locale() -> str:

@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -16,6 +15,8 @@ from wtforms import (
     StringField,
 )
 from wtforms.validators import InputRequired, Length, Optional
+
+from survey_app.forms import Form
 
 MAX_INSTRUMENTS = 5
 NO_PARENT = ""
@@ -40,7 +41,7 @@ def optional_int(value: Any) -> int | None:
     return None if value in (None, NO_PARENT, "None") else int(value)
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(Form):
     code = StringField(
         "Code", description="The ODS code, for example RX1 (a trust) or RX101 (a site).",
         validators=[InputRequired("Enter the organisation's code"), Length(max=10)],
@@ -63,7 +64,7 @@ class OrganisationForm(FlaskForm):
     )
 
 
-class PathwayForm(FlaskForm):
+class PathwayForm(Form):
     code = StringField(
         "Code", description="Lower case, for example hip_fracture. It cannot change later.",
         validators=[InputRequired("Enter the pathway's code"), Length(max=40)],
@@ -74,7 +75,7 @@ class PathwayForm(FlaskForm):
     care_type = SelectField("Care type", validators=[InputRequired("Select a care type")])
 
 
-class SurveyForm(FlaskForm):
+class SurveyForm(Form):
     slug = StringField(
         "Short name", description="Used in links and exports, for example "
         "leaving-hospital-2027. It cannot change later.",
@@ -101,7 +102,7 @@ for _position in range(1, MAX_INSTRUMENTS + 1):
     ))
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     email = StringField(
         "Email address", validators=[InputRequired("Enter an email address"), Length(max=254)]
     )

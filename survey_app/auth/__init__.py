@@ -4,7 +4,9 @@
     scope = current_scope()               # what the signed-in user may see by name
 
 Staff sessions end after ``STAFF_IDLE_TIMEOUT`` of inactivity (30 minutes by default,
-refreshed on every request). That is enforced here rather than by shortening
+refreshed on every request) and at the latest ``STAFF_SESSION_LIFETIME`` after sign-in
+(12 hours), however busy, so a copied cookie cannot be kept alive forever; signing out
+ends the session on the server. That is enforced here rather than by shortening
 ``PERMANENT_SESSION_LIFETIME``: Flask applies that lifetime to every session cookie,
 including the patient's CSRF token, and a patient may pause on one page for hours.
 """
@@ -29,7 +31,9 @@ __all__ = ["Scope", "bp", "current_scope", "current_staff", "init_app", "staff_r
 
 STAFF_ROLES = ("administrator", "provider", "commissioner")
 DEFAULT_IDLE_TIMEOUT = timedelta(minutes=30)
+DEFAULT_SESSION_LIFETIME = timedelta(hours=12)
 SEEN_AT = "staff_seen_at"
+SIGNED_IN_AT = "staff_signed_in_at"
 TIMED_OUT = "staff_timed_out"
 # Pages a user with a temporary password may still open.
 OPEN_WHILE_CHANGING_PASSWORD = frozenset(
@@ -92,28 +96,45 @@ def start_session(user: StaffUser) -> None:
     """Sign ``user`` in on a clean session (nothing from before carries over)."""
     session.clear()
     login_user(user)
-    session[SEEN_AT] = time.time()
+    session[SEEN_AT] = session[SIGNED_IN_AT] = time.time()
 
 
-def idle_timeout(app: Flask) -> timedelta:
-    """Return how long a staff session may sit idle before it ends."""
-    value = app.config.get("STAFF_IDLE_TIMEOUT", DEFAULT_IDLE_TIMEOUT)
+def duration_setting(app: Flask, name: str, default: timedelta) -> timedelta:
+    """Return the setting ``name`` (a timedelta or seconds) as a timedelta."""
+    value = app.config.get(name, default)
     return value if isinstance(value, timedelta) else timedelta(seconds=float(value))
 
 
+def session_over(now: float) -> str | None:
+    """Say why this staff session has ended by itself ("idle timeout", "session lifetime"),
+    or None while it is live. A session without its times (from before they were kept)
+    has ended."""
+    seen, signed_in = session.get(SEEN_AT), session.get(SIGNED_IN_AT)
+    if seen is None or signed_in is None:
+        return "session lifetime"
+    lifetime = duration_setting(current_app, "STAFF_SESSION_LIFETIME", DEFAULT_SESSION_LIFETIME)
+    if now - float(signed_in) > lifetime.total_seconds():
+        return "session lifetime"
+    idle = duration_setting(current_app, "STAFF_IDLE_TIMEOUT", DEFAULT_IDLE_TIMEOUT)
+    if now - float(seen) > idle.total_seconds():
+        return "idle timeout"
+    return None
+
+
 def enforce_staff_session() -> Response | None:
-    """End idle staff sessions, refresh live ones, and hold a temporary password's user
-    on the change-password page."""
+    """End idle and over-long staff sessions, refresh live ones, and hold a temporary
+    password's user on the change-password page."""
     if not current_user.is_authenticated:
         return None
     now = time.time()
-    seen = session.get(SEEN_AT)
-    if seen is not None and now - float(seen) > idle_timeout(current_app).total_seconds():
+    ended_by = session_over(now)
+    if ended_by is not None:
         user = current_staff()
         logout_user()
         session.pop(SEEN_AT, None)
+        session.pop(SIGNED_IN_AT, None)
         session[TIMED_OUT] = True
-        accounts.record_sign_out(user, timed_out=True)
+        accounts.record_sign_out(user, ended_by=ended_by)
         return None
     session[SEEN_AT] = now
     if current_staff().must_change_password and (

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, Field, PasswordField
 from wtforms.validators import EqualTo, InputRequired, Length
 
+from survey_app.forms import Form
 from survey_app.services.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
 
-class SignInForm(FlaskForm):
+class SignInForm(Form):
     email = EmailField(
         "Email address", validators=[InputRequired("Enter your email address"), Length(max=254)]
     )
@@ -19,7 +19,7 @@ class SignInForm(FlaskForm):
     )
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current_password = PasswordField(
         "Current password", validators=[InputRequired("Enter your current password")]
     )

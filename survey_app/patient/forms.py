@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import RadioField, TextAreaField
 from wtforms.validators import Length, ValidationError
 
+from survey_app.forms import Form
 from survey_app.services.journey import Question
 
 NOTHING_CHOSEN = _l("Select an answer")
@@ -24,13 +24,13 @@ class OptionField(RadioField):
             raise ValidationError(str(NOTHING_CHOSEN))
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(Form):
     """One question's answer: exactly one of the item's options."""
 
     answer = OptionField()
 
 
-class CommentForm(FlaskForm):
+class CommentForm(Form):
     """A free-text question's answer: optional words, up to the item's length limit."""
 
     answer = TextAreaField(filters=[lambda text: (text or "").replace("\r\n", "\n").strip()])

@@ -7,7 +7,7 @@ from flask import abort, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from werkzeug.wrappers import Response as HTTPResponse
 
-from survey_app.patient import bp
+from survey_app.patient import bp, may_guess_again
 from survey_app.patient.forms import answer_form
 from survey_app.patient.pages import (
     after_answer_url,
@@ -20,6 +20,7 @@ from survey_app.patient.pages import (
 )
 from survey_app.services import journey as service
 from survey_app.services.journey import IncompleteResponse, Journey, LinkError
+from survey_app.web import render_error
 
 LINK_PAGES = {
     "unknown": "patient/link_unknown.html",
@@ -30,8 +31,12 @@ LINK_PAGES = {
 
 
 @bp.errorhandler(LinkError)
-def link_problem(error: LinkError) -> tuple[str, int]:
-    """Explain, in plain language, why this link cannot be used (404 or 410)."""
+def link_problem(error: LinkError) -> tuple[str, int] | tuple[str, int, dict[str, str]]:
+    """Explain, in plain language, why this link cannot be used (404 or 410); an address
+    that has tried too many links that match nothing is asked to wait instead (429)."""
+    if error.kind == "unknown" and not may_guess_again():
+        html, code = render_error(429)
+        return html, code, {"Retry-After": "60"}
     return render_template(LINK_PAGES[error.kind]), error.status_code
 
 

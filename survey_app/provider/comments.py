@@ -15,12 +15,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import abort, redirect, render_template, request, url_for
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import TextAreaField
 
 from survey_app.auth import current_scope, current_staff, staff_required
 from survey_app.extensions import csrf
+from survey_app.forms import Form
 from survey_app.models import Organisation
 from survey_app.models.comment import FLAG_REASON_LIMIT, FOLLOW_UP_NOTE_LIMIT
 from survey_app.provider import bp
@@ -32,7 +32,7 @@ from survey_app.services.errors import FieldError
 PORTAL_ROLES = ("administrator", "provider")
 
 
-class FlagForm(FlaskForm):
+class FlagForm(Form):
     """Why a comment is a safety concern."""
 
     reason = TextAreaField("Why is this a safety concern?", description=(
@@ -40,7 +40,7 @@ class FlagForm(FlaskForm):
         "the time are recorded."))
 
 
-class FollowUpForm(FlaskForm):
+class FollowUpForm(Form):
     """What was done about a flagged comment."""
 
     note = TextAreaField("What was done to follow this up?", description=(
@@ -94,7 +94,7 @@ def flagged_comments(org_code: str) -> str:
 
 
 def _comment_form_page(
-    org: Organisation, comment: ProviderComment, form: FlaskForm, field: str,
+    org: Organisation, comment: ProviderComment, form: Form, field: str,
     save: Callable[[str], object], *, title: str, button: str, limit: int,
 ) -> str | Response:
     """Show a one-field form about a comment; on a valid post, save and go to the flags."""

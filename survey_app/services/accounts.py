@@ -69,12 +69,16 @@ def lockout_policy() -> tuple[int, timedelta]:
     return attempts, timedelta(minutes=minutes)
 
 
-def authenticate(email: str, password: str) -> StaffUser | None:
+def authenticate(
+    email: str, password: str, *, trusted_user_id: int | None = None
+) -> StaffUser | None:
     """Return the user if the email and password are right and the account may sign in.
 
     Unknown, inactive and locked accounts and wrong passwords all return None (the page
     shows one message for all, so it never tells an attacker which emails exist). Each
-    wrong password counts towards a lockout; a success clears the count.
+    wrong password counts towards a lockout; a success clears the count. A browser the
+    account signed in from before (``trusted_user_id``) is neither stopped by the lockout
+    nor counted towards it, so strangers' wrong guesses cannot lock the owner out.
     """
     user = find_user(email)
     now = utcnow()
@@ -84,13 +88,17 @@ def authenticate(email: str, password: str) -> StaffUser | None:
                      detail="unknown email" if user is None else "account deactivated")
         db.session.commit()
         return None
-    if user.is_locked(now):
+    trusted = user.id == trusted_user_id
+    if user.is_locked(now) and not trusted:
         verify(dummy_hash(password_hasher()), password)
         audit.record("sign_in_failed", actor=user, detail="account locked")
         db.session.commit()
         return None
     if not verify(user.password_hash, password):
-        register_failure(user)
+        if trusted:
+            audit.record("sign_in_failed", actor=user, detail="wrong password (known device)")
+        else:
+            register_failure(user)
         db.session.commit()
         return None
     if password_hasher().check_needs_rehash(user.password_hash):
@@ -115,9 +123,17 @@ def register_failure(user: StaffUser) -> None:
                      detail=f"locked for {length} after {attempts} failed attempts")
 
 
-def record_sign_out(user: StaffUser, *, timed_out: bool = False) -> None:
-    """Audit that ``user`` signed out (or was signed out after being idle)."""
-    audit.record("sign_out", actor=user, detail="idle timeout" if timed_out else None)
+def record_sign_out(user: StaffUser, *, ended_by: str | None = None) -> None:
+    """Sign ``user`` out on the server and audit it.
+
+    Signing out changes the session nonce, so every copy of the session cookie (another
+    tab, another device, one copied by an attacker) stops working at once. A session that
+    ended by itself (``ended_by``: "idle timeout", "session lifetime") needs no new nonce:
+    any copy of it carries the same old times and ends the same way.
+    """
+    if ended_by is None:
+        user.session_nonce = new_session_nonce()
+    audit.record("sign_out", actor=user, detail=ended_by)
     db.session.commit()
 
 
