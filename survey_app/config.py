@@ -27,6 +27,10 @@ MIN_SECRET_KEY_DISTINCT = 10
 KNOWN_DEV_SECRETS = frozenset(
     {"dev", "development", "secret", "changeme", "change-me", "test", "please-change-me"}
 )
+# The largest request a form sends: a free-text answer of up to 5,000 characters (the most
+# an instrument may allow, instruments.schema.FREE_TEXT_LIMIT), at most 4 bytes each in
+# UTF-8 and 3 times that URL-encoded (60,000 bytes), with the CSRF token and field names.
+MAX_REQUEST_BYTES = 64 * 1024
 
 
 class ConfigError(RuntimeError):
@@ -144,6 +148,7 @@ def settings_from_environment(
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env == "production",
         "WTF_CSRF_TIME_LIMIT": None,  # a frail respondent may pause for hours on one page
+        "MAX_CONTENT_LENGTH": int(environ.get("MAX_CONTENT_LENGTH", MAX_REQUEST_BYTES)),
         "INVITATION_VALID_DAYS": int(environ.get("INVITATION_VALID_DAYS", "42")),
         "RATELIMIT_STORAGE_URI": storage,
         "TRUSTED_PROXIES": whole_number(environ, "TRUSTED_PROXIES", 0),

@@ -85,6 +85,11 @@ ERROR_PAGES: dict[int, tuple[LazyString, LazyString]] = {
         _l("This page is no longer available"),
         _l("The page you are looking for has been removed."),
     ),
+    413: (
+        _l("Sorry, what you sent was too long"),
+        _l("Go back, make your answer shorter and try again. Your earlier answers have been "
+           "saved."),
+    ),
     429: (
         _l("Sorry, there have been too many attempts"),
         _l("Wait a few minutes, then try again. Your earlier answers have been saved."),
