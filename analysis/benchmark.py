@@ -25,6 +25,7 @@ from analysis.casemix import CaseMixModel, adjust_respondents
 from analysis.funnel import (
     FUNNEL_COLUMNS,
     MIN_RESPONDENTS,
+    UNIT_LIMITS,
     arcsine,
     comparison_basis,
     from_arcsine,
@@ -38,9 +39,11 @@ from analysis.summary import PROPORTION, measure_kind, summarise_units
 ALL = "all"
 ADJUSTED = "_adjusted_measure"
 COMPARISON_COLUMNS = [c for c in FUNNEL_COLUMNS if c not in ("n", "value")]
-# A unit's own results: suppressed in published tables for units under the minimum.
+# A unit's own results and everything derived from its n (limits, reliability): ``*`` in
+# published tables for 1–7 people, empty under the minimum.
 VALUE_COLUMNS = [
-    "value", "ci_lower", "ci_upper", "adjusted_value", "z", "z_adjusted", "shrunken_value",
+    "value", "ci_lower", "ci_upper", "adjusted_value", "z", "z_adjusted", *UNIT_LIMITS,
+    "reliability", "high_stakes_ok", "shrunken_value",
 ]
 
 

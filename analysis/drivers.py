@@ -20,6 +20,10 @@ from analysis import METHODOLOGY_VERSION
 from analysis.funnel import MIN_RESPONDENTS, TOO_FEW, pooled_sd
 from analysis.summary import measure_kind, summarise_units
 
+# A provider's own results (hidden with its n in published tables): the ranks too, since
+# they order its values.
+UNIT_RESULTS = ["value", "gap", "z", "below_rank", "priority_rank"]
+
 
 def driver_strength(responses: pd.DataFrame, items: Sequence[str], overall: str) -> pd.Series:
     """Return each item's Pearson correlation with the overall score (pairwise complete)."""

@@ -36,6 +36,8 @@ FUNNEL_COLUMNS = [
     "n", "value", "target", "z", "z_adjusted", "phi", "tau2",
     "lower95", "upper95", "lower998", "upper998", "band",
 ]
+# A unit's own limits: their width is a function of its n, so they are published with it.
+UNIT_LIMITS = ["lower95", "upper95", "lower998", "upper998"]
 
 
 @dataclass(frozen=True)

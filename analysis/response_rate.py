@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import METHODOLOGY_VERSION
+from analysis.disclosure import publish_table
 from analysis.intervals import wilson_interval
 
 MODES = ("sms", "email", "kiosk", "paper")
@@ -57,3 +58,13 @@ def response_rates(
     table = table.sort_values([*by, mode], kind="stable", ignore_index=True)
     table.insert(0, "methodology_version", METHODOLOGY_VERSION)
     return table
+
+
+def publish_rates(table: pd.DataFrame) -> pd.DataFrame:
+    """Return a response-rate table as published: both counts rounded; the rate and its
+    interval ``*`` when the people who answered or, with nobody answering, the people
+    invited number 1–7 (the interval of 0 of n gives n away: its upper end is z²/(n + z²))."""
+    base = table["responded"].where(table["responded"] > 0, table["invited"])
+    published = publish_table(table.assign(_base=base), counts=["_base", "invited", "responded"],
+                              statistics=["rate", "ci_lower", "ci_upper"])
+    return published.drop(columns="_base")

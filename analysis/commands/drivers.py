@@ -17,11 +17,10 @@ from analysis.commands.csv_files import DECIMALS, numeric_column, require_column
 from analysis.csv_input import read_csv_table
 from analysis.csv_output import output_target, write_tables
 from analysis.disclosure import publish_table
-from analysis.drivers import what_matters_most
+from analysis.drivers import UNIT_RESULTS, what_matters_most
 from analysis.funnel import MIN_RESPONDENTS
 
 DEFAULT_ITEM_SUFFIX = "_positive"
-PUBLISHED_STATISTICS = ["value", "gap", "z", "below_rank", "priority_rank"]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -64,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     table = what_matters_most(responses, items=items, overall=args.measure, provider=by[0],
                               min_respondents=args.min_respondents)
     if not args.unrounded:
-        table = publish_table(table, counts=["n"], statistics=PUBLISHED_STATISTICS,
+        table = publish_table(table, counts=["n"], statistics=UNIT_RESULTS,
                               minimum=args.min_respondents)
     write_tables([(table, output)], decimals=DECIMALS)
     priorities = table.loc[table["priority"].astype(bool)]

@@ -28,11 +28,12 @@ from analysis.disclosure import publish_table
 from analysis.funnel import (
     FUNNEL_COLUMNS,
     MIN_RESPONDENTS,
+    UNIT_LIMITS,
     funnel_mean,
     funnel_proportion,
 )
 
-PUBLISHED_STATISTICS = ["value", "z", "z_adjusted"]
+PUBLISHED_STATISTICS = ["value", "z", "z_adjusted", *UNIT_LIMITS]
 MAX_RESPONDENTS = 10**9  # more than any unit could have: a larger n is a typing error
 
 

@@ -18,8 +18,7 @@ from analysis.cli import UsageError, say
 from analysis.commands.csv_files import DECIMALS, refuse_first, require_columns, split_list
 from analysis.csv_input import read_csv_table
 from analysis.csv_output import output_target, write_tables
-from analysis.disclosure import publish_table
-from analysis.response_rate import ALL_MODES, response_rates
+from analysis.response_rate import ALL_MODES, publish_rates, response_rates
 
 ANSWERS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
 
@@ -68,8 +67,7 @@ def run(args: argparse.Namespace) -> int:
     if not by_mode:
         table = table.drop_duplicates([*by, mode], ignore_index=True)
     if not args.unrounded:
-        table = publish_table(table, counts=["invited", "responded"], base="responded",
-                              statistics=["rate", "ci_lower", "ci_upper"])
+        table = publish_rates(table)
     write_tables([(table, output)], decimals=DECIMALS)
     invited, answered = len(invitations), int(invitations[responded].sum())
     say(f"{invited:,} invitations, {answered:,} responses ({answered / invited:.1%}); "

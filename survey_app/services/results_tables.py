@@ -24,10 +24,10 @@ import instruments
 from analysis.benchmark import VALUE_COLUMNS, BenchmarkSpec, benchmark_table
 from analysis.casemix import DEFAULT_ADJUSTERS
 from analysis.disclosure import publish_table
-from analysis.drivers import what_matters_most
+from analysis.drivers import UNIT_RESULTS, what_matters_most
 from analysis.equity import DEFAULT_CHARACTERISTICS, equity_breakdown
 from analysis.funnel import MIN_RESPONDENTS, TOO_FEW
-from analysis.response_rate import response_rates
+from analysis.response_rate import publish_rates, response_rates
 from analysis.scoring import item_summary
 from analysis.scoring_items import item_statistics_by
 from analysis.spc import unit_trends
@@ -254,25 +254,17 @@ def _drivers(respondents: pd.DataFrame, pathway: str, period: str) -> pd.DataFra
         return pd.DataFrame(columns=["provider", "item", "n", "value", "benchmark", "gap",
                                      "priority", "priority_rank", "status"])
     table = what_matters_most(rows, items=items, overall=HEADLINE)
-    return publish_table(table, counts=["n"], statistics=["value", "gap", "z"],
-                         minimum=MIN_RESPONDENTS)
+    return publish_table(table, counts=["n"], statistics=UNIT_RESULTS, minimum=MIN_RESPONDENTS)
 
 
 def _rates(invitations: pd.DataFrame) -> pd.DataFrame:
-    """Return published response rates per provider × pathway × period and per provider.
-
-    A rate is suppressed when either the people who answered or (with nobody answering)
-    the people invited number 1–7: either would let a reader work out the other.
-    """
+    """Return published response rates per provider × pathway × period and per provider
+    (``analysis.response_rate.publish_rates``: a rate on 1–7 people is ``*``)."""
     if invitations.empty:
         return pd.DataFrame(columns=[*UNIT, "mode", "invited", "responded", "rate"])
     by_pathway = response_rates(invitations, by=list(UNIT))
     overall = response_rates(invitations.assign(pathway=ALL_PATHWAYS), by=list(UNIT))
-    table = pd.concat([by_pathway, overall], ignore_index=True)
-    table["base"] = table["responded"].where(table["responded"] > 0, table["invited"])
-    published = publish_table(table, counts=["base", "responded", "invited"],
-                              statistics=["rate", "ci_lower", "ci_upper"])
-    return published.drop(columns="base")
+    return publish_rates(pd.concat([by_pathway, overall], ignore_index=True))
 
 
 def _responses(respondents: pd.DataFrame) -> pd.DataFrame:

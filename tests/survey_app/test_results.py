@@ -21,7 +21,7 @@ from survey_app.auth.scope import Scope
 from survey_app.extensions import db
 from survey_app.models import Organisation
 from survey_app.services import results
-from survey_app.services.results_data import UnknownPeriod, period_label
+from survey_app.services.results_data import HEADLINE, UnknownPeriod, period_label
 from survey_app.services.results_tables import Bundle
 from survey_app.services.results_views import pathway_results, pathway_row, priority_rows
 
@@ -183,3 +183,38 @@ def test_a_unit_of_28_never_shows_30_beside_too_few_responses(results_app: Flask
     for measure in row.scores + detail.scores:
         assert measure.band == TOO_FEW and measure.n in (25, 20, 15, 10, "*"), measure
     assert {item["n"] for item in detail.items} <= {25, 20, 15, 10, "*", 0}
+
+
+# Columns a published row may show beside a starred count: its (rounded) counts, what names
+# the row, its label, and what describes the whole comparison (the same for every unit).
+COUNTS = {"n", "invited", "responded"}
+NAMES_THE_ROW = {"methodology_version", "level", "provider", "pathway", "period", "measure",
+                 "kind", "adjusted_for", "band", "status", "instrument", "item_id", "item",
+                 "characteristic", "group", "mode"}
+DESCRIBES_THE_COMPARISON = {"target", "phi", "tau2", "benchmark", "driver_correlation"}
+
+
+def test_nothing_derived_from_a_starred_count_is_published(results_app: Flask,
+                                                           full_period: str) -> None:
+    """Reliability, a unit's own limits, intervals, ranks …: each is a function of n, so
+    on a row whose count is ``*`` every other column is ``*`` too."""
+    with results_app.app_context():
+        bundle = results.snapshot().bundle
+    tables = {
+        "benchmark": bundle.benchmark(HEADLINE),
+        "drivers": bundle.drivers(SMALL_PATHWAY, full_period),
+        "equity": bundle.equity(),
+        "profile": bundle.profile(),
+        "rates": bundle.rates(),
+        "items": bundle.provider_items(SMALL_PATHWAY, full_period),
+    }
+    for name, table in tables.items():
+        count = "invited" if name == "rates" else "n"
+        starred = table.loc[table[count].astype(object) == "*"]
+        assert len(starred), name
+        if name == "drivers":
+            assert not starred["priority"].any()  # only providers with enough are priorities
+        own = [c for c in table.columns
+               if c not in COUNTS | NAMES_THE_ROW | DESCRIBES_THE_COMPARISON | {"priority"}]
+        assert (starred[own].astype(object) == "*").all().all(), (
+            name, starred[own].iloc[0].to_dict())
