@@ -49,3 +49,14 @@ start_postgres() {
   export TEST_DATABASE_URL="postgresql+psycopg://survey:survey@127.0.0.1:5432/postgres"
   echo "==> PostgreSQL $version running; tests create their own databases"
 }
+
+# Start a throw-away Redis on loopback (no persistence) and export TEST_REDIS_URL: the
+# production-mode tests keep gunicorn's rate-limit counts there, as production does.
+start_redis() {
+  local port=${TEST_REDIS_PORT:-6390}
+  if ! redis-cli -p "$port" ping >/dev/null 2>&1; then
+    redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --daemonize yes >/dev/null
+  fi
+  export TEST_REDIS_URL="redis://127.0.0.1:$port/0"
+  echo "==> Redis running on port $port"
+}

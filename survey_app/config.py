@@ -33,6 +33,19 @@ KNOWN_DEV_SECRETS = frozenset(
 MAX_REQUEST_BYTES = 64 * 1024
 
 
+# Tunable from the environment as they are (see docs/operations.md): rate limits in
+# Flask-Limiter's notation ("240 per minute;2000 per day") and numbers (seconds, minutes,
+# counts, days) checked at start-up.
+LIMIT_SETTINGS = (
+    "PATIENT_RATE_LIMIT", "UNKNOWN_LINK_RATE_LIMIT", "STAFF_SIGN_IN_RATE_LIMIT",
+    "STAFF_ADDRESS_FAILURE_LIMIT", "STAFF_SERVICE_FAILURE_LIMIT", "RATELIMIT_KEY_PREFIX",
+)
+NUMBER_SETTINGS = (
+    "STAFF_IDLE_TIMEOUT", "STAFF_SESSION_LIFETIME", "STAFF_LOCKOUT_ATTEMPTS",
+    "STAFF_LOCKOUT_MINUTES", "STAFF_DEVICE_DAYS",
+)
+
+
 class ConfigError(RuntimeError):
     """The configuration is unsafe or incomplete; the message says which variable and why."""
 
@@ -94,6 +107,18 @@ def whole_number(environ: Mapping[str, str], name: str, default: int) -> int:
     return int(raw)
 
 
+def tunable_settings(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Return the limits and durations set in the environment, numbers checked."""
+    tuned: dict[str, Any] = {name: environ[name] for name in LIMIT_SETTINGS if name in environ}
+    for name in NUMBER_SETTINGS:
+        if name in environ:
+            try:
+                tuned[name] = float(environ[name])
+            except ValueError:
+                raise ConfigError(f"{name}={environ[name]!r} must be a number.") from None
+    return tuned
+
+
 def instance_secret(instance_path: str) -> str:
     """Return the development secret kept in the instance folder, creating it if needed.
 
@@ -151,10 +176,12 @@ def settings_from_environment(
         "MAX_CONTENT_LENGTH": int(environ.get("MAX_CONTENT_LENGTH", MAX_REQUEST_BYTES)),
         "INVITATION_VALID_DAYS": int(environ.get("INVITATION_VALID_DAYS", "42")),
         "RATELIMIT_STORAGE_URI": storage,
+        "RATELIMIT_STRATEGY": "moving-window",  # no double burst at a window's edge
         "TRUSTED_PROXIES": whole_number(environ, "TRUSTED_PROXIES", 0),
         "RATELIMIT_ENABLED": env != "test",
         "BABEL_DEFAULT_LOCALE": "en",
     }
+    settings.update(tunable_settings(environ))
     settings.update(overrides)
     if settings.get("SQLALCHEMY_DATABASE_URI"):
         settings["SQLALCHEMY_DATABASE_URI"] = database_url(settings["SQLALCHEMY_DATABASE_URI"])

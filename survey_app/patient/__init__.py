@@ -44,7 +44,9 @@ def may_guess_again() -> bool:
     address is over its limit (then only its unknown links are refused)."""
     if not current_app.config.get("RATELIMIT_ENABLED", True):
         return True
-    return limiter.limiter.hit(parse(unknown_link_limit()), "unknown-link", get_remote_address())
+    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX", "")
+    return limiter.limiter.hit(parse(unknown_link_limit()), prefix, "unknown-link",
+                               get_remote_address())
 
 
 limiter.limit(patient_rate_limit)(bp)

@@ -1,7 +1,10 @@
-"""The app as production runs it: gunicorn, ``APP_ENV=production``, real TLS, on loopback.
+"""The app as production runs it: gunicorn, ``APP_ENV=production``, real TLS, on loopback,
+directly or behind a real reverse proxy (Debian's nginx ending TLS).
 
-    with gunicorn_server(database_url, certificate) as server:
+    with gunicorn_server(database_url, certificate, log) as server:
         requests.get(server.url, verify=certificate.cert)
+    with gunicorn_server(database_url, None, log, TRUSTED_PROXIES="1") as app_server, \
+            nginx_proxy(app_server, certificate, folder) as proxy: …
 
 The server runs from the repository root (so it reads ``gunicorn.conf.py`` and serves the
 npm assets), with a fresh production secret; its access and error logs go to
@@ -115,9 +118,70 @@ def wait_until_serving(server: Server, certificate: Certificate | None) -> None:
             log = server.log_text() if server.log.exists() else ""
             raise AssertionError(f"gunicorn exited:\n{log}")
         try:
-            requests.get(server.url + "/", timeout=START_TIMEOUT,
+            requests.get(server.url + "/", timeout=START_TIMEOUT, allow_redirects=False,
                          verify=str(certificate.cert) if certificate else True)
             return
         except requests.ConnectionError:
             time.sleep(0.2)
     raise AssertionError(f"gunicorn did not start:\n{server.log_text()}")
+
+
+NGINX_CONFIG = """
+worker_processes 1;
+error_log {folder}/nginx-error.log;
+pid {folder}/nginx.pid;
+events {{ worker_connections 64; }}
+http {{
+    access_log off;
+    client_body_temp_path {folder}/body;
+    proxy_temp_path {folder}/proxy;
+    server {{
+        listen 127.0.0.1:{port} ssl;
+        ssl_certificate {cert};
+        ssl_certificate_key {key};
+        location / {{
+            proxy_pass {upstream};
+            proxy_set_header Host $host:$server_port;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_set_header X-Forwarded-Host $host;
+            proxy_set_header X-Forwarded-Port $server_port;
+        }}
+    }}
+}}
+"""
+
+
+@contextmanager
+def nginx_proxy(upstream: Server, certificate: Certificate, folder: Path) -> Iterator[str]:
+    """Run nginx ending TLS in front of ``upstream`` (plain HTTP); yield its https URL.
+
+    It forwards the client's address, scheme, host and port as X-Forwarded-* headers, as
+    the operations guide tells a deployment to.
+    """
+    port = free_port()
+    config = folder / "nginx.conf"
+    config.write_text(NGINX_CONFIG.format(
+        folder=folder, port=port, cert=certificate.cert, key=certificate.key,
+        upstream=upstream.url), encoding="utf-8")
+    process = subprocess.Popen(["nginx", "-c", str(config), "-p", str(folder),
+                                "-g", "daemon off; user root;"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    url = f"https://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            try:
+                requests.get(url + "/", timeout=5, allow_redirects=False,
+                             verify=str(certificate.cert))
+                break
+            except requests.ConnectionError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    error_log = folder / "nginx-error.log"
+                    raise AssertionError("nginx did not start: " + (
+                        error_log.read_text() if error_log.exists() else "")) from None
+                time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
