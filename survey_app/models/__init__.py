@@ -1,6 +1,6 @@
 """Database models, one module per aggregate. Importing this package registers them all."""
 
-from survey_app.models.comment import Comment
+from survey_app.models.comment import Comment, CommentFollowUp
 from survey_app.models.event import TransitionEvent
 from survey_app.models.invitation import Invitation
 from survey_app.models.organisation import Organisation, OrganisationType
@@ -14,6 +14,7 @@ __all__ = [
     "Answer",
     "AuditEvent",
     "Comment",
+    "CommentFollowUp",
     "Invitation",
     "Organisation",
     "OrganisationType",

@@ -3,7 +3,8 @@
 A comment is not an answer code, so it has its own table: the raw words (for the safety
 review by administrators, erased under the retention rule), the masked words (the only
 version providers see), and the safety flag with its follow-up. One row per free-text
-question answered (UNIQUE); empty words mean the person chose to say nothing.
+question answered (UNIQUE); empty words mean the person chose to say nothing. Follow-up
+notes are rows of their own (``CommentFollowUp``): each is kept, with who wrote it and when.
 """
 
 from __future__ import annotations
@@ -53,11 +54,12 @@ class Comment(db.Model):
         ForeignKey("staff_users.id", ondelete="SET NULL")
     )
     flag_reason: Mapped[str | None] = mapped_column(String(FLAG_REASON_LIMIT))
+    # The first follow-up, which closed the concern; its note and any later ones are in
+    # comment_follow_ups.
     followed_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     followed_up_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("staff_users.id", ondelete="SET NULL")
     )
-    follow_up_note: Mapped[str | None] = mapped_column(String(FOLLOW_UP_NOTE_LIMIT))
 
     response: Mapped[Response] = relationship()
     flagged_by: Mapped[StaffUser | None] = relationship(foreign_keys=[flagged_by_id])
@@ -69,3 +71,19 @@ class Comment(db.Model):
         if self.flagged_at is None:
             return "not_flagged"
         return "awaiting_follow_up" if self.followed_up_at is None else "followed_up"
+
+
+class CommentFollowUp(db.Model):
+    """One note of what was done about a flagged comment: notes are added, never replaced."""
+
+    __tablename__ = "comment_follow_ups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE"), index=True
+    )
+    written_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    written_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="SET NULL")
+    )
+    note: Mapped[str] = mapped_column(String(FOLLOW_UP_NOTE_LIMIT))

@@ -3,7 +3,8 @@
     /provider/<org>/comments                          masked comments, by pathway and period
     /provider/<org>/comments/flagged                  safety concerns awaiting follow-up
     /provider/<org>/comments/<id>/flag                flag one as a safety concern (form)
-    /provider/<org>/comments/<id>/follow-up           record that it was followed up (form)
+    /provider/<org>/comments/<id>/follow-up           record that it was followed up, or add
+                                                      a later note (form; every note is kept)
 
 The form pages are exempt from the blanket CSRF check so that the scope check answers first
 (404 for another provider's comment, the same as for one that does not exist); their forms
@@ -132,15 +133,16 @@ def flag_comment(org_code: str, comment_id: int) -> str | Response:
 @csrf.exempt
 @staff_required(*PORTAL_ROLES)
 def follow_up_comment(org_code: str, comment_id: int) -> str | Response:
-    """Record what was done about a flagged comment, closing the concern."""
+    """Record what was done about a flagged comment: the first note closes the concern,
+    later ones are added beside it."""
     org = current_scope().require_provider(org_code)
     comment = _comment_or_404(org, comment_id)
     if comment.status == "not_flagged":
         abort(404)  # only a flagged concern has a follow-up
+    action = "Add a follow-up note" if comment.status == "followed_up" else "Mark as followed up"
     return _comment_form_page(
         org, comment, FollowUpForm(), "note",
         lambda note: service.record_follow_up(current_scope(), org, comment.id, note,
                                               current_staff()),
-        title="Mark as followed up", button="Mark as followed up",
-        limit=FOLLOW_UP_NOTE_LIMIT,
+        title=action, button=action, limit=FOLLOW_UP_NOTE_LIMIT,
     )

@@ -5,7 +5,8 @@ provider, and only ever touches comments on that provider's submitted responses,
 comment id from someone else's list is "not found", exactly like one that does not exist.
 Providers see only the masked words (``masked_text``); the raw words are for the
 administrators' safety review and are erased under the retention rule (``erase_raw_text``).
-Comments never enter benchmark tables or reports.
+Comments never enter benchmark tables or reports. Follow-up notes are added, never
+replaced: each keeps who wrote it and when, and the first closes the concern.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from sqlalchemy.orm import aliased
 from survey_app.extensions import db
 from survey_app.models import (
     Comment,
+    CommentFollowUp,
     Invitation,
     Organisation,
     Pathway,
@@ -57,6 +59,15 @@ class CommentFilters:
 
 
 @dataclass(frozen=True)
+class FollowUpNote:
+    """One note of what was done: by whom (None once their account is gone) and when."""
+
+    written_at: datetime
+    written_by: str | None
+    note: str
+
+
+@dataclass(frozen=True)
 class ProviderComment:
     """One comment as a provider sees it: masked words and where they came from."""
 
@@ -70,7 +81,7 @@ class ProviderComment:
     flag_reason: str | None
     flagged_by: str | None
     followed_up_at: datetime | None
-    follow_up_note: str | None
+    follow_ups: tuple[FollowUpNote, ...] = ()  # oldest first
 
     @property
     def status(self) -> str:
@@ -130,18 +141,35 @@ def _provider_comments(provider: Organisation) -> Select[Any]:
 
 
 def _rows(query: Select[Any]) -> list[ProviderComment]:
+    found = db.session.execute(query.limit(PAGE_LIMIT)).all()
+    notes = _follow_up_notes([row[0].id for row in found])
     return [
         ProviderComment(
             id=comment.id, masked_text=comment.masked_text, pathway=pathway, site=site,
             period=period_of(discharged), submitted_on=submitted.date(),
             flagged_at=comment.flagged_at, flag_reason=comment.flag_reason,
             flagged_by=flagged_by, followed_up_at=comment.followed_up_at,
-            follow_up_note=comment.follow_up_note,
+            follow_ups=notes.get(comment.id, ()),
         )
-        for comment, pathway, site, discharged, submitted, flagged_by in db.session.execute(
-            query.limit(PAGE_LIMIT)
-        )
+        for comment, pathway, site, discharged, submitted, flagged_by in found
     ]
+
+
+def _follow_up_notes(comment_ids: Sequence[int]) -> dict[int, tuple[FollowUpNote, ...]]:
+    """Return the follow-up notes of these comments (one query), oldest first."""
+    if not comment_ids:
+        return {}
+    notes: dict[int, list[FollowUpNote]] = {}
+    query = (
+        select(CommentFollowUp, StaffUser.full_name)
+        .outerjoin(StaffUser, StaffUser.id == CommentFollowUp.written_by_id)
+        .where(CommentFollowUp.comment_id.in_(comment_ids))
+        .order_by(CommentFollowUp.written_at, CommentFollowUp.id)
+    )
+    for note, writer in db.session.execute(query):
+        notes.setdefault(note.comment_id, []).append(
+            FollowUpNote(written_at=note.written_at, written_by=writer, note=note.note))
+    return {comment_id: tuple(listed) for comment_id, listed in notes.items()}
 
 
 def list_comments(
@@ -231,7 +259,8 @@ def flag_comment(scope: ScopeLike, provider: Organisation, comment_id: int, reas
 
 def record_follow_up(scope: ScopeLike, provider: Organisation, comment_id: int, note: str,
                      actor: StaffUser) -> ProviderComment:
-    """Mark a flagged comment as followed up, saying what was done (audited)."""
+    """Add a note of what was done about a flagged comment (audited); the first note marks
+    it as followed up. Every note is kept, with who wrote it and when."""
     comment = get_comment(scope, provider, comment_id)
     note = note.strip()
     if comment.flagged_at is None:
@@ -240,9 +269,13 @@ def record_follow_up(scope: ScopeLike, provider: Organisation, comment_id: int, 
         raise FieldError("note", "Enter what was done to follow up this concern")
     if len(note) > FOLLOW_UP_NOTE_LIMIT:
         raise FieldError("note", f"Note must be {FOLLOW_UP_NOTE_LIMIT} characters or fewer")
+    now = utcnow()
+    db.session.add(CommentFollowUp(comment_id=comment.id, written_at=now,
+                                   written_by_id=actor.id, note=note))
     db.session.execute(
-        update(Comment).where(Comment.id == comment.id).values(
-            followed_up_at=utcnow(), followed_up_by_id=actor.id, follow_up_note=note)
+        update(Comment)
+        .where(Comment.id == comment.id, Comment.followed_up_at.is_(None))
+        .values(followed_up_at=now, followed_up_by_id=actor.id)
     )
     audit.record("comment_followed_up", actor=actor, object_type="comment",
                  object_id=comment.id, detail=f"{provider.code}: {note}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from comment_data import comment_on
@@ -14,7 +14,7 @@ from sqlalchemy import select
 from staff import make_staff, sign_in
 
 from survey_app.extensions import db
-from survey_app.models import AuditEvent, Comment
+from survey_app.models import AuditEvent, Comment, CommentFollowUp, StaffUser
 
 OWN_WORDS = "Dr Patel was kind but nobody rang 07700 900123 back."
 OWN_MASKED = "Dr [name] was kind but nobody rang [phone] back."
@@ -151,11 +151,67 @@ def test_marking_a_flagged_comment_as_followed_up(
     assert done.location == "/provider/RX1/comments/flagged"
     comment = stored(app, world.own)
     assert comment.follow_up_status == "followed_up"
-    assert comment.follow_up_note == "GP surgery rang the patient on Tuesday"
+    assert notes_of(app, world.own) == [("GP surgery rang the patient on Tuesday",
+                                         "Test Provider")]
     assert "Safety concern: followed up" in text_of(parse(own_user.get(done.location)))
     with app.app_context():
         actions = db.session.scalars(select(AuditEvent.action)).all()
         assert "comment_followed_up" in actions
+
+
+def notes_of(app: Flask, comment_id: int) -> list[tuple[str, str]]:
+    """Return the comment's stored follow-up notes (words, writer's name), oldest first."""
+    with app.app_context():
+        return [tuple(row) for row in db.session.execute(
+            select(CommentFollowUp.note, StaffUser.full_name)
+            .join(StaffUser, StaffUser.id == CommentFollowUp.written_by_id)
+            .where(CommentFollowUp.comment_id == comment_id)
+            .order_by(CommentFollowUp.written_at, CommentFollowUp.id)
+        )]
+
+
+def test_a_second_follow_up_note_is_kept_beside_the_first(
+    app: Flask, own_user: FlaskClient, world: World
+) -> None:
+    follow_up = f"/provider/RX1/comments/{world.own}/follow-up"
+    flag(own_user, "RX1", world.own, "No insulin at home")
+    first = own_user.post(follow_up, data={"csrf_token": csrf_token(own_user.get(follow_up)),
+                                           "note": "GP surgery rang the patient on Tuesday"})
+    closed = stored(app, world.own)
+    colleague = make_staff(app, role="provider", organisations=("RX1",),
+                           email="colleague.rx1@example.nhs.uk")
+    with app.app_context():
+        db.session.get(StaffUser, colleague.id).full_name = "Sam Colleague"
+        db.session.commit()
+    other = app.test_client()
+    sign_in(other, colleague.email, colleague.password)
+    form = other.get(follow_up)
+    assert text_of(parse(form).h1) == "Add a follow-up note"
+    second = other.post(follow_up, data={"csrf_token": csrf_token(form),
+                                         "note": "District nurse visited on Thursday"})
+    assert first.status_code == second.status_code == 302
+
+    assert notes_of(app, world.own) == [
+        ("GP surgery rang the patient on Tuesday", "Test Provider"),
+        ("District nurse visited on Thursday", "Sam Colleague"),
+    ]
+    still = stored(app, world.own)  # the first follow-up closed the concern; it still did
+    assert (still.followed_up_at, still.followed_up_by_id) == (
+        closed.followed_up_at, closed.followed_up_by_id)
+    page = parse(other.get("/provider/RX1/comments/flagged"))
+    today = datetime.now(UTC).strftime("%-d %B %Y")  # notes are dated in UTC
+    listed = [text_of(item) for item in page.select(".app-follow-ups li")]
+    assert [note.split(" UTC, ")[1] for note in listed] == [
+        "Test Provider: GP surgery rang the patient on Tuesday",
+        "Sam Colleague: District nurse visited on Thursday",
+    ]
+    assert all(note.startswith(today) for note in listed)
+    assert page.find("a", href=follow_up) is not None  # more notes can be added
+    with app.app_context():
+        audited = db.session.scalars(select(AuditEvent.detail).where(
+            AuditEvent.action == "comment_followed_up").order_by(AuditEvent.id)).all()
+    assert audited == ["RX1: GP surgery rang the patient on Tuesday",
+                       "RX1: District nurse visited on Thursday"]
 
 
 def test_filters_by_pathway_and_period_and_names_a_wrong_choice(app: Flask) -> None:
