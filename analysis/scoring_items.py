@@ -106,6 +106,16 @@ def _band_scores(instrument: Instrument, item: Item, band: str) -> list[float]:
     return [options[code] for code in getattr(scoring_rule(instrument).summary, band)]
 
 
+def band_answers(instrument: Instrument, item: Item, band: str) -> list[str]:
+    """The labels of the answers a summary band (top_box, positive, bottom_box) counts for
+    ``item``, in option order. For a reverse-scored item they are the other end of the
+    scale: i9's top box counts "Strongly disagree"."""
+    options = [o for o in instrument.options_for(item.id) if o.scored]
+    scores = item_scores(pd.Series([o.code for o in options]), instrument, item)
+    wanted = _band_scores(instrument, item, band)
+    return [o.label for o, score in zip(options, scores, strict=True) if score in wanted]
+
+
 def item_indicators(answers: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
     """One 0/1 column per item and band: ``<item>_top_box``, ``<item>_positive``.
 

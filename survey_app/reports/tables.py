@@ -25,9 +25,10 @@ FUNNEL = ["pathway", "provider", "yours", "respondents", "score_adjusted", "all_
           "compared"]
 TREND = ["pathway", "period", "score_adjusted", "mean", "lower_limit", "upper_limit",
          "variation"]
-QUESTIONS = ["pathway", "instrument", "item", "question", "respondents", "top_box_percent",
-             "top_box_all_providers_percent", "positive_percent",
-             "positive_all_providers_percent"]
+QUESTIONS = ["pathway", "instrument", "item", "question", "reverse_scored",
+             "most_favourable_answer", "favourable_answers", "respondents",
+             "most_favourable_percent", "most_favourable_all_providers_percent",
+             "favourable_percent", "favourable_all_providers_percent"]
 PRIORITIES = ["pathway", "question", "score", "all_providers", "difference", "priority_rank"]
 PROFILE = ["characteristic", "group", "respondents", "score", "difference"]
 
@@ -87,14 +88,17 @@ def trend_table(report: ProviderReport) -> pd.DataFrame:
 
 
 def item_table(report: ProviderReport) -> pd.DataFrame:
-    """Return each question's top box and % positive, yours and all providers'."""
+    """Return each question's most favourable answer share and % favourable, yours and all
+    providers', naming the answers counted (the other end of the scale when reversed)."""
     return pd.DataFrame([
         {"pathway": p.name, "instrument": item["instrument"], "item": item["item_id"],
-         "question": item["text"], "respondents": item["n"],
-         "top_box_percent": _percent(item["top_box"]),
-         "top_box_all_providers_percent": _percent(item["benchmark_top_box"]),
-         "positive_percent": _percent(item["percent_positive"]),
-         "positive_all_providers_percent": _percent(item["benchmark_percent_positive"])}
+         "question": item["text"], "reverse_scored": item["reverse"],
+         "most_favourable_answer": item["most_favourable"],
+         "favourable_answers": item["favourable"], "respondents": item["n"],
+         "most_favourable_percent": _percent(item["top_box"]),
+         "most_favourable_all_providers_percent": _percent(item["benchmark_top_box"]),
+         "favourable_percent": _percent(item["percent_positive"]),
+         "favourable_all_providers_percent": _percent(item["benchmark_percent_positive"])}
         for p in report.pathways for item in p.items
     ], columns=QUESTIONS)
 

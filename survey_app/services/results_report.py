@@ -34,10 +34,12 @@ PATHWAYS_PER_TABLE = 5  # columns of the question-by-question table that fit acr
 
 @dataclass(frozen=True)
 class QuestionRow:
-    """One question's top box in each pathway: (yours, all providers'), published cells."""
+    """One question's most favourable answer share in each pathway: (yours, all
+    providers'), published cells; ``note`` names that answer for a reverse-scored item."""
 
     label: str
     cells: list[tuple[Published, Published]]
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -104,14 +106,19 @@ def question_tables(pathways: Sequence[PathwayResults],
         chosen = pathways[start:start + size]
         cells: dict[tuple[object, object], dict[str, tuple[Published, Published]]] = {}
         labels: dict[tuple[object, object], str] = {}
+        notes: dict[tuple[object, object], str] = {}
         for pathway in chosen:
             for item in pathway.items:
                 key = (item["instrument"], item["item_id"])
                 labels.setdefault(key, str(item["short_text"]))
+                if item["reverse"]:
+                    notes[key] = (f"Negatively worded: most favourable answer "
+                                  f"“{str(item['most_favourable']).lower()}”")
                 cells.setdefault(key, {})[pathway.pathway] = (
                     item["top_box"], item["benchmark_top_box"])  # type: ignore[assignment]
         rows = [QuestionRow(labels[key], [cells[key].get(p.pathway, (None, None))
-                                          for p in chosen]) for key in labels]
+                                          for p in chosen], notes.get(key, ""))
+                for key in labels]
         tables.append(QuestionTable([p.name for p in chosen], rows))
     return tables
 

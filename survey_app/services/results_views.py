@@ -18,6 +18,7 @@ import pandas as pd
 import instruments
 from analysis.funnel import TOO_FEW
 from analysis.response_rate import ALL_MODES
+from analysis.scoring_items import band_answers
 from analysis.spc import CONCERN, IMPROVEMENT
 from survey_app.services.results_data import HEADLINE
 from survey_app.services.results_tables import ALL_PATHWAYS, UNIT_LEVEL, Bundle, Measure
@@ -149,6 +150,21 @@ def item_text(column: str) -> tuple[str, str]:
     instrument_id, item_id = column.split(".", 1)
     instrument = instruments.get_instrument(instrument_id)
     return instrument.id, instrument.item(item_id).text
+
+
+@cache
+def favourable_answers(instrument_id: str, item_id: str) -> dict[str, object]:
+    """Say which answers an item's "most favourable" and "% favourable" columns count,
+    e.g. for negatively worded i9: "Strongly disagree" and "Strongly disagree or disagree"."""
+    instrument = instruments.get_instrument(instrument_id)
+    item = instrument.item(item_id)
+    top, positive = (band_answers(instrument, item, band) for band in ("top_box", "positive"))
+
+    def either(labels: list[str]) -> str:
+        return " or ".join([labels[0], *(label.lower() for label in labels[1:])])
+
+    return {"reverse": item.reverse, "most_favourable": either(top),
+            "favourable": either(positive)}
 
 
 def short_text(item_id: str, text: str, words: int = 10) -> str:
@@ -305,7 +321,8 @@ def item_rows(bundle: Bundle, provider: str, pathway: str, period: str) -> list[
     for record in table.to_dict("records"):
         title, text = item_text(f"{record['instrument']}.{record['item_id']}")
         rows.append({**record, "instrument_title": title, "text": text,
-                     "short_text": short_text(record["item_id"], text)})
+                     "short_text": short_text(record["item_id"], text),
+                     **favourable_answers(record["instrument"], record["item_id"])})
     return rows
 
 

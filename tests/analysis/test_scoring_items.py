@@ -8,7 +8,7 @@ import pytest
 from scoring_tables import answers
 
 from analysis.scoring import item_summary
-from analysis.scoring_items import item_statistics_by
+from analysis.scoring_items import band_answers, item_statistics_by
 from instruments import get_instrument
 
 CTM15 = get_instrument("ctm15")
@@ -54,6 +54,18 @@ def test_reverse_scored_item_bands_follow_the_experience() -> None:
     assert i9["percent_positive"] == pytest.approx(2 / 4)
     assert i9["bottom_box"] == pytest.approx(1 / 4)
     assert i9["mean"] == pytest.approx((100 + 75 + 0 + 50) / 4)
+
+
+def test_bands_name_the_answers_they_count_reversed_for_a_negative_item() -> None:
+    statements, ctm15 = get_instrument("i_statements"), get_instrument("ctm15")
+    for item_id in ("i9", "i12"):
+        item = statements.item(item_id)
+        assert band_answers(statements, item, "top_box") == ["Strongly disagree"]
+        assert band_answers(statements, item, "positive") == ["Strongly disagree", "Disagree"]
+        assert band_answers(statements, item, "bottom_box") == ["Agree", "Strongly agree"]
+    assert band_answers(statements, statements.item("i1"), "positive") == [
+        "Agree", "Strongly agree"]
+    assert band_answers(ctm15, ctm15.item("q13"), "top_box") == ["Strongly agree"]
 
 
 def test_case_mix_questions_are_counted_not_scored() -> None:

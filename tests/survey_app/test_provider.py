@@ -164,8 +164,29 @@ def test_a_suppressed_unit_shows_no_number_on_the_pages(rx9: FlaskClient,
     for item_row in questions.tbody("tr"):
         cells = [text_of(c) for c in item_row.find_all("td")]
         assert cells[0] in ("*", "0")  # the I statements were not asked: a true zero
-        assert cells[1] in ("*", "–") and cells[3] in ("*", "–"), cells  # top box, positive
+        assert cells[1] in ("*", "–") and cells[3] in ("*", "–"), cells  # yours: both shares
     assert "Not shown: too few people answered." in text_of(detail)  # what matters most
+
+
+def test_question_columns_say_what_they_count_and_reversed_items_which_answers(
+    rz1: FlaskClient, full_period: str
+) -> None:
+    """i9 and i12 are negatively worded: their favourable answers are the disagreeing ones."""
+    page = parse(rz1.get(f"/provider/RZ1/pathways/stroke?period={full_period}"))
+    table = page.find("caption", string=re.compile("Each question")).find_parent("table")
+    assert [text_of(th) for th in table.thead("th")] == [
+        "Question", "Respondents", "Most favourable answer: you",
+        "Most favourable answer: all", "% favourable: you", "% favourable: all"]
+    rows = {text_of(row.th): row for row in table.tbody("tr")}
+    reversed_rows = [label for label in rows if "Negatively worded" in label]
+    assert len(reversed_rows) == 2
+    for label in reversed_rows:
+        assert label.startswith(("I had to repeat", "I was passed around"))
+        assert label.endswith("Negatively worded: the most favourable answer is “strongly "
+                              "disagree”; favourable answers are “strongly disagree or "
+                              "disagree”.")
+    assert "strongly agree" not in " ".join(reversed_rows)
+    assert "Top box" not in text_of(page) and "% positive" not in text_of(page)
 
 
 def test_another_providers_pages_are_not_found(rz1: FlaskClient, full_period: str) -> None:

@@ -125,12 +125,16 @@ def test_suppressed_cells_never_show_a_number(results_app: Flask, full_period: s
     assert "Your CTM-15 score for copd is not shown" in " ".join(text.split())
 
     rows = list(csv.DictReader(io.StringIO(csv_bytes(report).decode("utf-8-sig"))))
-    own = [r for r in rows if r["table"] == "headline" and r["pathway"] == "COPD"]
-    assert own
+    own = [r for r in rows if r["pathway"] == "COPD"
+           and (r["table"] != "funnel" or r["yours"] == "True")]  # a funnel row: a peer
+    assert {r["table"] for r in own} >= {"headline", "questions"}
     for r in own:
         for column in ("respondents", "score_adjusted", "score_unadjusted", "ci_lower",
-                       "ci_upper", "responses", "response_rate_percent"):
-            assert r[column] in ("*", ""), (column, r[column])
+                       "ci_upper", "responses", "response_rate_percent",
+                       "most_favourable_percent", "favourable_percent", "score",
+                       "difference"):
+            counts_nobody = column in ("respondents", "responses") and r[column] == "0"
+            assert r[column] in ("*", "") or counts_nobody, (r["table"], column, r[column])
 
     workbook = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(report)))
     sheet = workbook["headline"]
@@ -141,6 +145,33 @@ def test_suppressed_cells_never_show_a_number(results_app: Flask, full_period: s
             for column in ("respondents", "score_adjusted", "ci_lower", "responses",
                            "response_rate_percent"):
                 assert record[column] in ("*", None), (column, record[column])
+
+
+def test_question_shares_are_labelled_by_the_answers_they_count(
+    rz1_pdf: Path, results_app: Flask, full_period: str
+) -> None:
+    """i9 and i12 count "strongly disagree" (favourable for a negative statement): the PDF,
+    CSV and XLSX say so rather than calling it "strongly agree" or "top box"."""
+    flat = " ".join(pdf_text(rz1_pdf).split())
+    assert "top box" not in flat.lower() and "% positive" not in flat
+    assert flat.count("Negatively worded: most favourable answer “strongly disagree”") >= 2
+    report = report_of(results_app, "RZ1", full_period)
+    rows = [r for r in csv.DictReader(io.StringIO(csv_bytes(report).decode("utf-8-sig")))
+            if r["table"] == "questions"]
+    by_item = {(r["instrument"], r["item"]): r for r in rows}
+    for item in ("i9", "i12"):
+        row = by_item["i_statements", item]
+        assert (row["reverse_scored"], row["most_favourable_answer"],
+                row["favourable_answers"]) == ("True", "Strongly disagree",
+                                               "Strongly disagree or disagree")
+    assert (by_item["ctm15", "q1"]["most_favourable_answer"],
+            by_item["ctm15", "q1"]["favourable_answers"]) == (
+        "Strongly agree", "Agree or strongly agree")
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(report)))["questions"]
+    header = [cell.value for cell in sheet[1]]
+    assert not [c for c in header if "top_box" in c or "positive" in c]
+    assert {"most_favourable_answer", "favourable_answers", "most_favourable_percent",
+            "favourable_percent"} <= set(header)
 
 
 def test_downloads_match_the_report_and_are_audited(results_app: Flask, rz1_staff: Staff,

@@ -19,7 +19,7 @@ def pathway(code: str, top_boxes: list[object]) -> SimpleNamespace:
     """A pathway's results as the report reads them: code, name and item rows."""
     items = [
         {"instrument": "ctm15", "item_id": f"q{i + 1}", "short_text": f"Q{i + 1} Words…",
-         "top_box": value, "benchmark_top_box": 0.5}
+         "top_box": value, "benchmark_top_box": 0.5, "reverse": False}
         for i, value in enumerate(top_boxes)
     ]
     return SimpleNamespace(pathway=code, name=code.capitalize(), items=items)
