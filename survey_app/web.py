@@ -13,6 +13,7 @@ import json
 import re
 import secrets
 from pathlib import Path
+from urllib.parse import unquote_to_bytes
 
 from flask import (
     Flask,
@@ -34,7 +35,7 @@ from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from survey_app.services.text import text_problem
+from survey_app.services.text import UNREADABLE_MESSAGE, text_problem
 
 # nhsuk-frontend-jinja 0.10.2 renders markup for exactly this nhsuk-frontend release.
 NHSUK_FRONTEND_VERSION = "10.6.1"
@@ -118,7 +119,8 @@ def init_app(app: Flask) -> None:
     serve_frontend_assets(app, frontend_dist(app))
     app.add_url_rule("/", "index", index)
     trust_proxies(app)
-    app.before_request(refuse_hidden_characters_in_address)
+    # First of all hooks: before CSRF protection parses the form.
+    app.before_request_funcs.setdefault(None, []).insert(0, refuse_unreadable_requests)
     configure_security_headers(app)
     register_error_pages(app)
     app.extensions["babel"].locale_selector = select_locale  # babel is bound in extensions
@@ -230,15 +232,30 @@ def trust_proxies(app: Flask) -> None:
         )
 
 
-def refuse_hidden_characters_in_address() -> tuple[str, int] | None:
+def refuse_unreadable_requests() -> tuple[str, int] | None:
     """Answer 400 for a path or query with control characters (a NUL reaching PostgreSQL
-    would be a 500); forms check their own fields with a message against the field."""
+    would be a 500), or a posted form that is not UTF-8 (Werkzeug would silently drop or
+    garble its fields). Forms check their own fields, with a message against the field."""
     address = [request.path]
     for key, values in request.args.lists():
         address += [key, *values]
     if any(text_problem(part) for part in address):
         return render_error(400)
+    if request.mimetype == "application/x-www-form-urlencoded" and not utf8_form(
+        request.get_data(cache=True)  # kept for the form parser
+    ):
+        return render_error(400, body=UNREADABLE_MESSAGE)
     return None
+
+
+def utf8_form(body: bytes) -> bool:
+    """Say whether every name and value of a url-encoded form decodes as UTF-8."""
+    try:
+        for part in re.split(rb"[&=]", body):
+            unquote_to_bytes(part.replace(b"+", b" ")).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def configure_security_headers(app: Flask) -> None:

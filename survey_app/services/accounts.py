@@ -103,8 +103,9 @@ def authenticate(
         return None
     if password_hasher().check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    user.failed_attempts = 0
-    user.locked_until = None
+    if not trusted:  # the owner's own device leaves strangers' count and lockout in place
+        user.failed_attempts = 0
+        user.locked_until = None
     user.last_signed_in_at = now
     audit.record("sign_in", actor=user)
     db.session.commit()

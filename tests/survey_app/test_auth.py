@@ -16,7 +16,7 @@ from sqlalchemy import select
 from staff import make_staff, sign_in
 
 from survey_app import create_app
-from survey_app.auth import SEEN_AT
+from survey_app.auth import SEEN_AT, SIGNED_IN_AT
 from survey_app.extensions import db
 from survey_app.models import AuditEvent, StaffUser, utcnow
 from survey_app.services import accounts, passwords
@@ -266,3 +266,103 @@ def test_accounts_lockout_and_audit_work_on_every_database(any_app: Flask) -> No
     assert sign_in(client, staff.email, temporary).status_code == 302
     assert client.get("/staff/").location == "/staff/password"
     assert actions(any_app).count("sign_in_failed") == 6
+
+
+def limited_app(tmp_path: Path, migrated_template: Path, **limits: str) -> Flask:
+    """An app on its own database with rate limiting on and these limits."""
+    path = tmp_path / "limited.db"
+    shutil.copyfile(migrated_template, path)
+    return create_app({"APP_ENV": "test", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+                       "RATELIMIT_ENABLED": True, **limits})
+
+
+def test_a_session_ends_twelve_hours_after_sign_in_however_busy(
+    app: Flask, client: FlaskClient
+) -> None:
+    staff = make_staff(app, role="administrator")
+    sign_in(client, staff.email, staff.password)
+    with client.session_transaction() as session:
+        session[SIGNED_IN_AT] = time.time() - 12 * 3600 - 60  # busy all day: SEEN_AT is now
+    assert client.get("/staff/").status_code == 302
+    assert client.get("/staff/").status_code == 302  # and stays ended
+    with app.app_context():
+        detail = db.session.scalars(select(AuditEvent.detail).where(
+            AuditEvent.action == "sign_out")).one()
+    assert detail == "session lifetime"
+
+
+def test_strangers_wrong_passwords_lock_the_account_everywhere_but_its_owners_device(
+    app: Flask
+) -> None:
+    staff = make_staff(app, role="provider", organisations=("RX1",))
+    owner = app.test_client()
+    assert sign_in(owner, staff.email, staff.password).status_code == 302  # a known device now
+    owner.post("/staff/sign-out", data={"csrf_token": csrf_token(owner.get("/staff/"))})
+    attacker = app.test_client()
+    for _ in range(10):
+        sign_in(attacker, staff.email, "wrong password guess")
+    assert sign_in(attacker, staff.email, staff.password).status_code == 200  # locked there
+    assert sign_in(app.test_client(), staff.email, staff.password).status_code == 200
+    assert sign_in(owner, staff.email, staff.password).status_code == 302  # not for the owner
+    forged = app.test_client()
+    forged.set_cookie("staff_device", "forged-value", path="/staff/")
+    assert sign_in(forged, staff.email, staff.password).status_code == 200
+
+
+def test_wrong_passwords_on_the_owners_device_do_not_lock_the_account(app: Flask) -> None:
+    staff = make_staff(app, role="administrator")
+    owner = app.test_client()
+    sign_in(owner, staff.email, staff.password)
+    owner.post("/staff/sign-out", data={"csrf_token": csrf_token(owner.get("/staff/"))})
+    for _ in range(6):
+        sign_in(owner, staff.email, "a mistyped password")
+    with app.app_context():
+        assert not db.session.get(StaffUser, staff.id).is_locked()
+    assert "wrong password (known device)" in " ".join(
+        detail or "" for detail in audit_details(app))
+
+
+def audit_details(app: Flask) -> list[str | None]:
+    with app.app_context():
+        return list(db.session.scalars(select(AuditEvent.detail).order_by(AuditEvent.id)))
+
+
+def test_password_spraying_from_one_address_is_throttled(
+    tmp_path: Path, migrated_template: Path
+) -> None:
+    app = limited_app(tmp_path, migrated_template)
+    sprayer = app.test_client()
+    statuses = [sign_in(sprayer, f"person{n}@example.nhs.uk", "Winter2026!").status_code
+                for n in range(25)]
+    assert statuses == [200] * 10 + [429] * 15  # 10 failures per address per 15 minutes
+    staff = make_staff(app, role="administrator")
+    colleague = app.test_client()  # someone at another address is not held up
+    elsewhere = {"REMOTE_ADDR": "10.9.8.7"}
+    page = colleague.get("/staff/sign-in", environ_base=elsewhere)
+    signed_in = colleague.post("/staff/sign-in", environ_base=elsewhere, data={
+        "email": staff.email, "password": staff.password, "csrf_token": csrf_token(page)})
+    assert signed_in.status_code == 302
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_failed_sign_ins_across_the_service_are_throttled_but_known_devices_pass(
+    tmp_path: Path, migrated_template: Path
+) -> None:
+    app = limited_app(tmp_path, migrated_template, STAFF_SERVICE_FAILURE_LIMIT="5 per minute")
+    staff = make_staff(app, role="administrator")
+    owner = app.test_client()
+    assert sign_in(owner, staff.email, staff.password).status_code == 302
+    owner.post("/staff/sign-out", data={"csrf_token": csrf_token(owner.get("/staff/"))})
+    statuses = []
+    for n in range(7):  # a botnet: every attempt from its own address
+        client = app.test_client()
+        address = {"REMOTE_ADDR": f"10.0.0.{n + 1}"}
+        page = client.get("/staff/sign-in", environ_base=address)
+        statuses.append(client.post("/staff/sign-in", environ_base=address, data={
+            "email": f"person{n}@example.nhs.uk", "password": "Winter2026!",
+            "csrf_token": csrf_token(page)}).status_code)
+    assert statuses == [200] * 5 + [429] * 2
+    assert sign_in(owner, staff.email, staff.password).status_code == 302
+    with app.app_context():
+        db.engine.dispose()
