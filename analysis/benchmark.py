@@ -79,12 +79,15 @@ class Level:
 
 @dataclass(frozen=True)
 class BenchmarkResult:
-    """The table plus the case-mix model behind it (None when unadjusted)."""
+    """The table plus the case-mix model behind it (None when unadjusted) and the finest
+    level's units as compared: ``by`` columns, exact n, the value benchmarked (adjusted
+    when adjusted) and its within-unit sd — the input the ``funnel`` command reads."""
 
     table: pd.DataFrame
     kind: str
     model: CaseMixModel | None = None
     levels: list[Level] = field(default_factory=list)
+    units: pd.DataFrame | None = None
 
 
 def unit_columns(spec: BenchmarkSpec) -> list[str]:
@@ -223,6 +226,9 @@ def benchmark_table(
         say(f"  level {number} of {len(levels)}: {level.name} …")
         parts.append(_level_table(data, level, spec, kind, bool(spec.adjust)))
     table = pd.concat(parts, ignore_index=True)
+    benchmarked = "adjusted_value" if spec.adjust else "value"
+    units = parts[0][[*spec.by, "n"]].assign(value=parts[0][benchmarked],
+                                              sd=parts[0][f"{benchmarked}_sd"])
     for column in unit_columns(spec):
         table[column] = table[column].astype(object).where(table[column].notna(), ALL)
     r = table["reliability"].to_numpy(float)
@@ -239,5 +245,6 @@ def benchmark_table(
         *(["adjusted_value"] if spec.adjust else []),
         *COMPARISON_COLUMNS, "reliability", "high_stakes_ok", "shrunken_value",
     ]
-    return BenchmarkResult(table=table[ordered], kind=kind, model=model, levels=levels)
+    return BenchmarkResult(table=table[ordered], kind=kind, model=model, levels=levels,
+                           units=units.reset_index(drop=True))
 

@@ -1,4 +1,5 @@
-"""Command-line verbs added to ``flask``: ``demo`` and ``export-answers``.
+"""Command-line verbs added to ``flask``: ``demo``, ``export-answers`` and
+``export-invitations``.
 
 (``flask db …`` comes from Flask-Migrate.)
 """
@@ -36,6 +37,26 @@ def export_answers_command(instrument_id: str, version: str | None, output: Path
     click.echo(f"Wrote {len(table)} submitted responses to {output}.")
 
 
+@click.command("export-invitations")
+@click.option(
+    "-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+    help="CSV file to write (replaced whole, never half-written).",
+)
+@with_appcontext
+def export_invitations_command(output: Path) -> None:
+    """Write sent invitations (unit, mode, responded) as a CSV for
+    `python -m analysis response-rate`."""
+    from survey_app.services.export import invitations_table
+
+    table = invitations_table()
+    try:
+        write_csv_atomically(table, output)
+    except UsageError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Wrote {len(table)} sent invitations ({int(table['responded'].sum())} "
+               f"answered) to {output}.")
+
+
 def init_app(app: Flask) -> None:
     """Register the app's own commands."""
     from survey_app.comments_cli import comments_group
@@ -44,5 +65,6 @@ def init_app(app: Flask) -> None:
 
     app.cli.add_command(demo_command)
     app.cli.add_command(export_answers_command)
+    app.cli.add_command(export_invitations_command)
     app.cli.add_command(reports_group)
     app.cli.add_command(comments_group)

@@ -5,7 +5,8 @@ with unit columns and a numeric measure column). The table is published — disc
 control on counts, results of units under the minimum left empty — unless
 ``--unrounded`` is given. Optional extra outputs: case-mix coefficients, and XmR trends
 and equity breakdowns at any level (``analysis/commands/benchmark_breakdowns.py``), both
-published the same way.
+published the same way; and ``--units``, the finest level's units as compared (exact n,
+value, sd), the input of ``python -m analysis funnel --within``.
 """
 
 from __future__ import annotations
@@ -69,6 +70,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--equity", help="write equity breakdowns to this CSV")
     parser.add_argument("--equity-by", help="characteristics for --equity (default: those of "
                         + ",".join(DEFAULT_CHARACTERISTICS) + " present)")
+    parser.add_argument("--units", help="write the finest level's units (unit, the other --by "
+                        "columns, exact n, value, sd) to this CSV, the input of `funnel "
+                        "--within`; exact counts, not for release")
     parser.add_argument("--unrounded", action="store_true",
                         help="analyst output: no disclosure control or suppression")
     parser.add_argument("-o", "--output", help="output CSV (default: standard output)")
@@ -168,6 +172,10 @@ def _options(args: argparse.Namespace) -> tuple[list[str], list[str], list[str]]
         raise UsageError("--coefficients needs --adjust")
     if args.trend and "period" not in by:
         raise UsageError("--trend needs 'period' among --by")
+    if args.units and len(measures) > 1:
+        raise UsageError("--units writes one measure's units: give one --measure")
+    if args.units and "unit" in by[1:]:
+        raise UsageError("--units names the first --by column 'unit': no other may be 'unit'")
     return measures, by, adjust
 
 
@@ -175,7 +183,7 @@ def _outputs(args: argparse.Namespace) -> dict[str, OutputTarget]:
     """Check every output path before any work: the table and each extra output."""
     inputs = [args.scores, args.footprint_map, args.peer_group]
     targets = {"output": output_target(args.output, inputs=inputs)}
-    for name in ("coefficients", "trend", "equity"):
+    for name in ("coefficients", "trend", "equity", "units"):
         if getattr(args, name):
             targets[name] = output_target(getattr(args, name), inputs=inputs)
     distinct_targets(list(targets.values()))
@@ -234,6 +242,11 @@ def run(args: argparse.Namespace) -> int:
         tables["equity"] = pd.concat(
             [equity_output(args, r, responses, s) for r, s in pairs], ignore_index=True
         )
+    if args.units:
+        units = results[0].units
+        assert units is not None
+        tables["units"] = units.rename(columns={by[0]: "unit"}).assign(
+            methodology_version=METHODOLOGY_VERSION)
     table = pd.concat([result.table for result in results], ignore_index=True)
     if not args.unrounded:
         statistics = [c for c in VALUE_COLUMNS if c in table.columns]

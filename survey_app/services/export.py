@@ -1,10 +1,12 @@
-"""Submitted answers as one wide table per instrument: the hand-off to ``analysis``.
+"""Submitted answers as one wide table per instrument, and sent invitations: the hand-off
+to ``analysis``.
 
-One row per submitted response: ``response_id``, the columns fair comparison needs
+Answers: one row per submitted response: ``response_id``, the columns fair comparison needs
 (provider, site, pathway, care type, period, admission route, the about-you answers, response
 language and mode), then one column per item holding the option code. This is the input
 ``python -m analysis score`` reads. Only submitted responses are exported; nothing in it
-identifies a patient.
+identifies a patient. Invitations: one row per sent invitation (provider, site, pathway,
+period, mode, responded), the input ``python -m analysis response-rate`` reads.
 """
 
 from __future__ import annotations
@@ -45,6 +47,11 @@ def join_event_context(query: Select, provider: Any, site: Any) -> Select:
     )
 
 
+def quarter(days: pd.Series) -> pd.Series:
+    """Return the calendar quarter of each date as the exports spell it, e.g. ``2025Q3``."""
+    return pd.to_datetime(days).dt.to_period("Q").astype(str)
+
+
 def response_context() -> pd.DataFrame:
     """Return one row per submitted response with its provider, pathway, period and mode."""
     provider, site = aliased(Organisation), aliased(Organisation)
@@ -66,8 +73,7 @@ def response_context() -> pd.DataFrame:
         .order_by(Response.id)
     ).all()
     table = pd.DataFrame([tuple(row) for row in rows], columns=CONTEXT_COLUMNS)
-    discharged = pd.to_datetime(table.pop("discharge_date"))
-    table["period"] = discharged.dt.to_period("Q").astype(str)  # e.g. "2025Q3"
+    table["period"] = quarter(table.pop("discharge_date"))
     return table
 
 
@@ -122,3 +128,29 @@ def answers_table(instrument_id: str, version: str | None = None) -> pd.DataFram
     if instrument.id != CASE_MIX_INSTRUMENT:
         parts.insert(1, case_mix(ids))
     return pd.concat(parts, axis=1).rename_axis("response_id").reset_index()
+
+
+def invitations_table() -> pd.DataFrame:
+    """Return one row per sent invitation: provider, site, pathway, period, mode, responded.
+
+    Invitations not yet sent (``pending``) are left out; ``mode`` is the invitation
+    channel (SMS, email, kiosk, paper), as response rates are reported by how people were
+    asked; ``responded`` is true for a submitted response.
+    """
+    provider, site = aliased(Organisation), aliased(Organisation)
+    rows = db.session.execute(
+        join_event_context(
+            select(provider.code, site.code, Pathway.code, TransitionEvent.discharge_date,
+                   Invitation.channel, Response.status),
+            provider,
+            site,
+        )
+        .outerjoin(Response, Response.invitation_id == Invitation.id)
+        .where(Invitation.status != "pending")
+        .order_by(Invitation.id)
+    ).all()
+    table = pd.DataFrame([tuple(row) for row in rows],
+                         columns=["provider", "site", "pathway", "day", "mode", "status"])
+    table.insert(3, "period", quarter(table.pop("day")))
+    table["responded"] = table.pop("status") == "submitted"
+    return table

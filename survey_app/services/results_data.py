@@ -16,7 +16,6 @@ from datetime import date
 
 import pandas as pd
 from sqlalchemy import func, select
-from sqlalchemy.orm import aliased
 
 import instruments
 from analysis.scoring import score_respondents, theme_scores
@@ -28,9 +27,8 @@ from survey_app.models import (
     Organisation,
     Pathway,
     Response,
-    TransitionEvent,
 )
-from survey_app.services.export import answers_table, join_event_context
+from survey_app.services.export import answers_table, invitations_table
 
 # Instruments whose results the portal shows, and the column each overall score goes in.
 HEADLINE = "ctm15"
@@ -170,39 +168,11 @@ def load_respondents() -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
 
 
 def load_invitations() -> pd.DataFrame:
-    """Return one row per sent invitation: provider, site, pathway, period, mode, responded.
-
-    Invitations not yet sent (``pending``) are left out; ``mode`` is the invitation
-    channel (SMS, email, kiosk, paper), as response rates are reported by how people were
-    asked.
-    """
-    provider, site = aliased(Organisation), aliased(Organisation)
-    rows = db.session.execute(
-        join_event_context(
-            select(
-                provider.code,
-                site.code,
-                Pathway.code,
-                TransitionEvent.discharge_date,
-                Invitation.channel,
-                Response.status,
-            ),
-            provider,
-            site,
-        )
-        .outerjoin(Response, Response.invitation_id == Invitation.id)
-        .where(Invitation.status != "pending")
-    ).all()
-    return pd.DataFrame(
-        {
-            "provider": [row[0] for row in rows],
-            "site": [row[1] for row in rows],
-            "pathway": [row[2] for row in rows],
-            "period": [period_of(row[3]) for row in rows],
-            "mode": [row[4] for row in rows],
-            "responded": [row[5] == "submitted" for row in rows],
-        }
-    )
+    """Return ``export.invitations_table`` (one row per sent invitation) with periods
+    labelled as the portal labels them (``2026-Q2``)."""
+    table = invitations_table()
+    table["period"] = table["period"].map(period_label)
+    return table
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from synthetic_providers import make_respondents
 
 from analysis.cli import main
 from analysis.funnel import BANDS, funnel_mean, funnel_proportion
@@ -99,3 +100,60 @@ def test_missing_file_and_module_entry_point(tmp_path):
     )
     assert result.returncode == 2
     assert "no.csv: no such file" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.fixture()
+def scores_csv(tmp_path) -> Path:
+    """Respondents of 12 providers in two pathways and two periods, with case mix."""
+    rng = np.random.default_rng(8)
+    frame = make_respondents(rng=rng, effects=rng.normal(0, 5, 12), respondents_per_provider=200,
+                             pathways=("frailty", "stroke"), periods=("2025Q1", "2025Q2"))
+    path = tmp_path / "scores.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_benchmark_units_feed_funnel_within_each_stratum(scores_csv, tmp_path, capsys):
+    """`benchmark --units` output is `funnel --within` input: the funnel then compares like
+    with like and gives each unit the benchmark's own (adjusted) comparison."""
+    common = ["benchmark", str(scores_csv), "--by", "provider,pathway,period",
+              "--adjust", "age_band,general_health", "--unrounded"]
+    assert main([*common, "--units", str(tmp_path / "units.csv"),
+                 "-o", str(tmp_path / "benchmark.csv")]) == 0
+    units = pd.read_csv(tmp_path / "units.csv")
+    assert list(units.columns) == ["unit", "pathway", "period", "n", "value", "sd",
+                                   "methodology_version"]
+    assert main(["funnel", "--kind", "mean", str(tmp_path / "units.csv"), "--within",
+                 "pathway,period", "--unrounded", "-o", str(tmp_path / "funnel.csv")]) == 0
+    assert "48 units in 4 comparisons (by pathway, period)" in capsys.readouterr().err
+    funnel = pd.read_csv(tmp_path / "funnel.csv")
+    assert list(funnel.columns) == ["pathway", "period", *COLUMNS]
+    benchmark = pd.read_csv(tmp_path / "benchmark.csv")
+    benchmark = benchmark.loc[benchmark["level"] == "provider × pathway × period"]
+    keys = ["provider", "pathway", "period"]
+    both = benchmark.merge(funnel.rename(columns={"unit": "provider"}), on=keys,
+                           suffixes=("", "_funnel"))
+    assert len(both) == 48
+    for column in ("adjusted_value", "target", "z_adjusted", "tau2", "upper95"):
+        other = "value_funnel" if column == "adjusted_value" else f"{column}_funnel"
+        assert both[column].to_numpy() == pytest.approx(both[other].to_numpy()), column
+    assert (both["band"] == both["band_funnel"]).all()
+    assert funnel.groupby(["pathway", "period"])["target"].nunique().eq(1).all()
+    assert funnel["target"].nunique() == 4  # one benchmark per stratum
+
+
+def test_units_need_one_measure_and_within_needs_distinct_units(scores_csv, tmp_path, capsys):
+    assert main(["benchmark", str(scores_csv), "--units", str(tmp_path / "u.csv"),
+                 "-o", str(tmp_path / "b.csv")]) == 0
+    capsys.readouterr()
+    frame = pd.read_csv(scores_csv).assign(other=1.0)
+    frame.to_csv(tmp_path / "two.csv", index=False)
+    with pytest.raises(SystemExit) as stopped:
+        main(["benchmark", str(tmp_path / "two.csv"), "--measure", "score,other",
+              "--units", str(tmp_path / "u2.csv"), "-o", str(tmp_path / "b.csv")])
+    assert stopped.value.code == 2 and "give one --measure" in capsys.readouterr().err
+    assert not (tmp_path / "u2.csv").exists()
+    with pytest.raises(SystemExit) as stopped:
+        main(["funnel", "--kind", "mean", str(tmp_path / "u.csv"), "-o", "-"])
+    assert stopped.value.code == 2
+    assert "appears on an earlier row too" in capsys.readouterr().err
