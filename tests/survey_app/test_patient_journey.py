@@ -276,3 +276,17 @@ def test_radios_offer_every_option_of_the_item(
     values = [radio["value"] for radio in parse(page).select("input[type=radio]")]
     assert values == ["1", "2", "3", "4", "9", "8"]  # medication item: "no medication" too
     assert first_option(page) == "1"
+
+
+def test_the_decline_page_offers_a_clear_way_back_to_the_survey(
+    app: Flask, client: FlaskClient, make_invitation: MakeInvitation
+) -> None:
+    token = make_invitation(app)
+    answer_questions(client, token, limit=2)
+    page = parse(client.get(f"/s/{token}/decline"))
+    back = page.find("a", string="No, go back to the survey")
+    assert back is not None and back["href"] == f"/s/{token}"
+    # after the confirm button, in reading order, and it changes nothing
+    assert page.select_one("form button").find_next("a") is back
+    assert client.get(back["href"], follow_redirects=True).status_code == 200
+    assert stored(app)["invitations"] == ["started"]
