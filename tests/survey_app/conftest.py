@@ -7,6 +7,7 @@ every test still gets a schema built by the real migrations, for the cost of a f
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import shutil
@@ -22,6 +23,7 @@ import pytest
 from event_data import make_event
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from log_scan import personal_data_in
 from sqlalchemy import CheckConstraint, inspect
 from sqlalchemy.engine import make_url
 
@@ -30,6 +32,39 @@ from survey_app.extensions import db
 from survey_app.models import utcnow
 from survey_app.services.invitations import issue_invitation
 from survey_app.services.surveys import ensure_survey
+
+
+class Collect(logging.Handler):
+    """Keep every formatted log record of one test."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+@pytest.fixture(autouse=True)
+def logs_without_personal_data() -> Iterator[None]:
+    """Fail any test whose log lines hold a survey token, an email address, a phone
+    number or an NHS number (the app's own, the development server's, alembic's)."""
+    collect = Collect()
+    collect.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s %(exc_text)s"))
+    root = logging.getLogger()
+    quiet = logging.getLogger("sqlalchemy")
+    levels = root.level, quiet.level
+    root.addHandler(collect)
+    root.setLevel(logging.INFO)
+    quiet.setLevel(logging.WARNING)  # SQL echo is not a log the app writes
+    try:
+        yield
+    finally:
+        root.removeHandler(collect)
+        root.setLevel(levels[0])
+        quiet.setLevel(levels[1])
+    found = [hit for line in collect.lines for hit in personal_data_in(line)]
+    assert found == [], "personal data in the logs"
 
 
 def sqlite_settings(path: Path) -> dict[str, Any]:

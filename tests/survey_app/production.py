@@ -8,7 +8,7 @@ directly or behind a real reverse proxy (Debian's nginx ending TLS).
 
 The server runs from the repository root (so it reads ``gunicorn.conf.py`` and serves the
 npm assets), with a fresh production secret; its access and error logs go to
-``server.log``, which tests read back.
+``server.log``, which tests read back and which must hold no personal data.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import requests
+from log_scan import personal_data_in
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 30.0
@@ -101,6 +102,8 @@ def gunicorn_server(
     try:
         wait_until_serving(server, certificate)
         yield server
+        found = personal_data_in(server.log_text())
+        assert found == [], f"personal data in gunicorn's log: {found}"
     finally:
         process.terminate()
         try:
