@@ -102,3 +102,49 @@ def test_rate_limits_are_keyed_by_survey_token_not_address() -> None:
         by_address = rate_limit_key()
     assert first.startswith("token:") and first != second and "abc" not in first
     assert by_address == "ip:10.1.2.3"
+
+
+PRODUCTION = {"APP_ENV": "production", "SECRET_KEY": STRONG_KEY,
+              "DATABASE_URL": "postgresql://u:p@db/survey"}
+
+
+@pytest.mark.parametrize("scale", [{"WEB_CONCURRENCY": "4"}, {"APP_SERVERS": "2"}])
+def test_production_refuses_per_process_rate_limits_when_several_processes_serve(
+    tmp_path: Path, scale: dict[str, str]
+) -> None:
+    with pytest.raises(ConfigError, match="RATELIMIT_STORAGE_URI .*shared store"):
+        settings_from_environment({**PRODUCTION, **scale}, str(tmp_path), {})
+    shared = settings_from_environment(
+        {**PRODUCTION, **scale, "RATELIMIT_STORAGE_URI": "redis://cache:6379/0"},
+        str(tmp_path), {})
+    assert shared["RATELIMIT_STORAGE_URI"] == "redis://cache:6379/0"
+    single = settings_from_environment(PRODUCTION, str(tmp_path), {})  # one worker, one server
+    assert single["RATELIMIT_STORAGE_URI"] == "memory://"
+
+
+def test_gunicorns_own_worker_count_is_checked_too() -> None:
+    from survey_app.serving import check_workers
+
+    with pytest.raises(SystemExit, match="Refusing to start: RATELIMIT_STORAGE_URI"):
+        check_workers(3, PRODUCTION)
+    check_workers(3, {**PRODUCTION, "RATELIMIT_STORAGE_URI": "redis://cache:6379/0"})
+    check_workers(3, {"APP_ENV": "development"})  # the development server is one process
+
+
+@pytest.mark.parametrize("name, value", [
+    ("TRUSTED_PROXIES", "one"), ("WEB_CONCURRENCY", "-2"), ("STAFF_SESSION_LIFETIME", "12h"),
+])
+def test_numeric_settings_are_checked_at_start_up(
+    tmp_path: Path, name: str, value: str
+) -> None:
+    with pytest.raises(ConfigError, match=name):
+        settings_from_environment({**PRODUCTION, name: value}, str(tmp_path), {})
+
+
+def test_limits_and_durations_can_be_tuned_from_the_environment(tmp_path: Path) -> None:
+    settings = settings_from_environment(
+        {"UNKNOWN_LINK_RATE_LIMIT": "10 per minute", "STAFF_SESSION_LIFETIME": "28800",
+         "TRUSTED_PROXIES": "2", "MAX_CONTENT_LENGTH": "131072"}, str(tmp_path), {})
+    assert settings["UNKNOWN_LINK_RATE_LIMIT"] == "10 per minute"
+    assert settings["STAFF_SESSION_LIFETIME"] == 28800.0
+    assert settings["TRUSTED_PROXIES"] == 2
