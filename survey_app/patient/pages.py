@@ -57,8 +57,25 @@ def after_answer_url(journey: Journey, question: Question, *, changing: bool) ->
     return question_url(journey, following.key)
 
 
-def question_hint(journey: Journey, question: Question) -> str | None:
-    """Return the hint: the instrument's introduction on its first question, then the item's.
+def comment_readers(journey: Journey) -> list[str]:
+    """Say who reads a person's own words, as docs/operations.md ("Free-text comments") has
+    it: the provider's staff, and the platform's administrators, see the masked copy; an
+    administrator sees the words as written only to follow up a safety concern."""
+    provider = journey.invitation.event.provider.name
+    return [
+        _("Staff at %(provider)s will read your comment, and so may the team that runs this "
+          "survey. Names, phone numbers, NHS numbers, email addresses and postcodes are taken "
+          "out automatically before they see it, but this can miss some.", provider=provider),
+        _("If what you write makes them worried about your safety, the team that runs this "
+          "survey can see your words exactly as you wrote them and share them with "
+          "%(provider)s, so that your GP or care team can be asked to help.",
+          provider=provider),
+    ]
+
+
+def question_hint(journey: Journey, question: Question) -> Markup | None:
+    """Return the hint, one paragraph each: the instrument's introduction on its first
+    question, who will read the words on a free-text question, then the item's own hint.
 
     The introduction says what the coming statements are about, so it belongs to the first
     question of each instrument rather than a page of its own (one question per page). A
@@ -68,9 +85,14 @@ def question_hint(journey: Journey, question: Question) -> str | None:
     first_of_instrument = not question.item.ask_early and (
         index == 0 or journey.questions[index - 1].instrument.id != question.instrument.id
     )
-    parts = [question.instrument.introduction if first_of_instrument else None, question.item.hint]
-    text = " ".join(part.strip() for part in parts if part and part.strip())
-    return text or None
+    parts = [question.instrument.introduction if first_of_instrument else None]
+    if question.item.is_free_text:
+        parts += comment_readers(journey)
+    parts.append(question.item.hint)
+    paragraphs = [part.strip() for part in parts if part and part.strip()]
+    if not paragraphs:
+        return None
+    return Markup("").join(Markup("<p>{}</p>").format(text) for text in paragraphs)
 
 
 def radio_items(question: Question) -> list[dict[str, Any]]:

@@ -10,6 +10,7 @@ then response, then answers) so concurrent writers queue instead of deadlocking.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 from sqlalchemy import delete, func, inspect, select, update
 
@@ -90,6 +91,26 @@ class Journey:
     def submitted(self) -> bool:
         """Say whether the response has been submitted (and so can no longer change)."""
         return self.response is not None and self.response.status == "submitted"
+
+    @property
+    def last_whole_day(self) -> date | None:
+        """Return the last whole day the link still works, or None if it stops today.
+
+        The day before the expiry date (in UTC, which the UK is never behind): "carry on
+        until <that day>" is true all day, wherever in the UK the person is.
+        """
+        last = (self.invitation.expires_at - timedelta(days=1)).date()
+        return last if last >= utcnow().date() else None
+
+    @property
+    def asks_who_is_answering(self) -> bool:
+        """Say whether the journey asks who is filling it in (the person or someone else)."""
+        return any(question.item.id == COMPLETED_BY_ITEM for question in self.questions)
+
+    @property
+    def asks_for_comments(self) -> bool:
+        """Say whether any question asks for the person's own words (which staff read)."""
+        return any(question.item.is_free_text for question in self.questions)
 
     def question(self, key: str) -> Question:
         """Return the question with ``key``; KeyError if the journey has none."""

@@ -58,6 +58,27 @@ def test_the_question_is_a_text_box_with_its_limit_stated_without_javascript(
     assert "do not include names, phone numbers" in text_of(page.select_one("#answer-hint"))
 
 
+def test_the_question_says_plainly_who_will_read_the_comment(
+    app: Flask, client: FlaskClient, make_invitation: MakeInvitation
+) -> None:
+    page = parse(client.get(comment_page(app, client, make_invitation)))
+    hint = page.select_one("#answer-hint")
+    assert "answer-hint" in page.select_one("textarea#answer")["aria-describedby"]
+    paragraphs = [text_of(p) for p in hint.find_all("p")]
+    assert paragraphs == [
+        "This question is optional: you can leave the box empty and continue. Comments are "
+        "not read straight away, so if you need help now, contact your GP or call NHS 111.",
+        "Staff at Test Provider RX1 will read your comment, and so may the team that runs "
+        "this survey. Names, phone numbers, NHS numbers, email addresses and postcodes are "
+        "taken out automatically before they see it, but this can miss some.",
+        "If what you write makes them worried about your safety, the team that runs this "
+        "survey can see your words exactly as you wrote them and share them with Test "
+        "Provider RX1, so that your GP or care team can be asked to help.",
+        "Please do not include names, phone numbers or other details that could identify "
+        "you or anyone else.",
+    ]
+
+
 def test_continue_with_nothing_typed_records_no_comment(
     app: Flask, client: FlaskClient, make_invitation: MakeInvitation
 ) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -14,11 +15,11 @@ from patient_pages import (
     start_survey,
     text_of,
 )
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from survey_app import create_app
 from survey_app.extensions import db
-from survey_app.models import Answer, Invitation, Response
+from survey_app.models import Answer, Invitation, Response, utcnow
 
 MakeInvitation = Callable[..., str]
 
@@ -290,3 +291,38 @@ def test_the_decline_page_offers_a_clear_way_back_to_the_survey(
     assert page.select_one("form button").find_next("a") is back
     assert client.get(back["href"], follow_redirects=True).status_code == 200
     assert stored(app)["invitations"] == ["started"]
+
+
+def test_the_start_page_promises_only_what_is_true(
+    app: Flask, client: FlaskClient, make_invitation: MakeInvitation
+) -> None:
+    token = make_invitation(app)
+    with app.app_context():
+        expires = db.session.scalars(select(Invitation.expires_at)).one()
+    text = text_of(parse(client.get(f"/s/{token}")))
+    # Provider staff do read comments (masked), so the page must not say they see nothing.
+    assert "will not see your individual answers" not in text
+    assert ("Staff at Test Provider RX1, including those who cared for you, only see results "
+            "for groups of people, not which answers you chose.") in text
+    assert ("If you write a comment in your own words, staff at Test Provider RX1 will read "
+            "it, with names, phone numbers and some other details taken out first.") in text
+    # The link stops working when it expires: say until when it can be used again.
+    last_day = (expires - timedelta(days=1)).date()
+    assert ("You can stop at any time and use this link again, on any device, to carry on "
+            f"until {last_day.day} {last_day:%B %Y}.") in text
+    short_survey = make_invitation(app, survey="leaving-hospital-short")
+    short = text_of(parse(client.get(f"/s/{short_survey}")))
+    assert "only see results for groups of people" in short
+    assert "If you write a comment" not in short  # this survey asks for no comment
+
+
+def test_a_link_with_less_than_a_day_left_does_not_promise_a_later_visit(
+    app: Flask, client: FlaskClient, make_invitation: MakeInvitation
+) -> None:
+    token = make_invitation(app)
+    with app.app_context():
+        db.session.execute(update(Invitation).values(expires_at=utcnow() + timedelta(hours=2)))
+        db.session.commit()
+    text = text_of(parse(client.get(f"/s/{token}")))
+    assert "use this link again" not in text
+    assert "This link stops working today, so please answer the questions today." in text
