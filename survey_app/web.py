@@ -276,15 +276,6 @@ def configure_security_headers(app: Flask) -> None:
         # their Referer, which Flask-WTF's strict CSRF check needs over HTTPS.
         referrer_policy="same-origin",
     )
-    app.after_request(keep_staff_areas_out_of_caches)
-
-
-def keep_staff_areas_out_of_caches(response: Response) -> Response:
-    """Send ``Cache-Control: no-store`` on every staff page, the sign-in page and error
-    pages included, so nothing from the portal stays on a shared computer."""
-    if request.path.startswith(STAFF_AREAS):
-        response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def render_error(

@@ -26,6 +26,7 @@ from werkzeug.wrappers import Response
 from survey_app.auth.scope import Scope
 from survey_app.models import StaffUser
 from survey_app.services import accounts
+from survey_app.web import STAFF_AREAS
 
 __all__ = ["Scope", "bp", "current_scope", "current_staff", "init_app", "staff_required"]
 
@@ -145,8 +146,10 @@ def enforce_staff_session() -> Response | None:
 
 
 def keep_staff_pages_private(response: Response) -> Response:
-    """Keep every page a signed-in user sees out of shared caches and browser history."""
-    if current_user.is_authenticated:
+    """Keep every staff page (the sign-in page and error pages included) and every page a
+    signed-in user sees out of shared caches and browser history: nothing from the portal
+    stays on a shared computer."""
+    if request.path.startswith(STAFF_AREAS) or current_user.is_authenticated:
         response.headers["Cache-Control"] = "no-store"
     return response
 
