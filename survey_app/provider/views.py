@@ -24,7 +24,7 @@ from survey_app.reports.charts import funnel_svg, trend_svg
 from survey_app.reports.pdf import report_pdf
 from survey_app.reports.tables import csv_bytes, xlsx_bytes
 from survey_app.services import audit, results
-from survey_app.services.results_data import UnknownPeriod
+from survey_app.services.results_data import UnknownPeriod, period_label
 from survey_app.services.results_views import Funnel, TrendPoint
 
 PORTAL_ROLES = ("administrator", "provider")
@@ -141,13 +141,20 @@ def trend_chart(org_code: str, pathway_code: str) -> Response:
 
 @bp.get("/<org_code>/reports/<period>.<any(pdf, csv, xlsx):kind>")
 @staff_required(*PORTAL_ROLES)
-def report(org_code: str, period: str, kind: str) -> Response:
-    """The benchmark report of one period as PDF, or its tables as CSV or XLSX (audited)."""
+def report(org_code: str, period: str, kind: str) -> Response | tuple[str, int]:
+    """The benchmark report of one period as PDF, or its tables as CSV or XLSX (audited);
+    a period none of the provider's patients answered in has none (a page says why)."""
     org = current_scope().require_provider(org_code)
     try:
         content = results.provider_report(current_scope(), org.code, period)
     except UnknownPeriod:
         abort(404)
+    except results.NoResponses:
+        label = period_label(period)
+        return render_template(
+            "provider/no_report.html", org=org, period=label,
+            dashboard_url=url_for("provider.dashboard", org_code=org.code, period=label),
+        ), 404
     mimetype, render = DOWNLOADS[kind]
     body = render(content)
     audit.record("download", actor=current_staff(), object_type="report",

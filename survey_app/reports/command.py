@@ -3,7 +3,9 @@
 Builds every provider's PDF report for a period. The benchmark is computed once, in this
 process, before the worker processes start; they inherit it (fork) and only lay out and
 render their providers' reports, so 500 reports cost one benchmark, not 500. Peers are
-anonymised exactly as in the portal: each report uses the scope of its own provider.
+anonymised exactly as in the portal: each report uses the scope of its own provider. A
+provider none of whose patients answered in the period gets no report (it would be pages
+of "nobody answered"): the command names it, and refuses it when asked for by name.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from survey_app.services import results
 from survey_app.services.results_data import Names, UnknownPeriod, period_label
 from survey_app.services.results_report import build_report
 from survey_app.services.results_tables import Bundle
+from survey_app.services.results_views import answered
 
 # Set in the parent just before the pool forks; each worker reads its inherited copy.
 _SHARED: dict[str, object] = {}
@@ -72,8 +75,14 @@ def build_one(job: Job) -> Outcome:
 
 
 def jobs_for(snap: results.Snapshot, period: str, out: Path,
-             only: tuple[str, ...] = ()) -> list[Job]:
-    """Return one job per provider with responses or invitations (or per one of ``only``)."""
+             only: tuple[str, ...] = ()) -> tuple[list[Job], list[str]]:
+    """Return one job per provider whose patients answered in ``period`` (or per one of
+    ``only``), and the providers with results elsewhere but nobody answering in it.
+
+    A report of a period nobody of a provider answered in would be pages of "nobody
+    answered", so none is built: a provider named in ``only`` is refused, the others are
+    listed as skipped.
+    """
     bundle = snap.bundle
     providers = sorted(set(bundle.respondents["provider"]) | set(
         bundle.invitations.get("provider", [])))
@@ -83,6 +92,12 @@ def jobs_for(snap: results.Snapshot, period: str, out: Path,
                                  param_hint="--provider")
     if only:
         providers = [code for code in providers if code in only]
+    silent = [code for code in providers if not answered(bundle, code, period)]
+    if only and silent:
+        raise click.BadParameter(
+            f"nobody of {', '.join(silent)} answered the survey in {period}, so there is no "
+            "report to build", param_hint="--provider")
+    providers = [code for code in providers if code not in silent]
     jobs = []
     for code in providers:
         organisation_id = snap.names.organisation_ids.get(code)
@@ -91,7 +106,7 @@ def jobs_for(snap: results.Snapshot, period: str, out: Path,
         scope = Scope.for_providers([organisation_id])
         labels = results.provider_labels(scope, snap.names, bundle)
         jobs.append(Job(code, period, out / f"{code}-benchmark-{period}.pdf", labels))
-    return jobs
+    return jobs, silent
 
 
 def run_jobs(jobs: list[Job], workers: int) -> Iterator[Outcome]:
@@ -152,11 +167,14 @@ def build_command(period: str, out: Path, workers: int, providers: tuple[str, ..
     if period not in snap.bundle.periods:
         known = ", ".join(snap.bundle.periods) or "none"
         raise click.ClickException(f"No results for {period}. Periods with results: {known}.")
+    jobs, silent = jobs_for(snap, period, out, providers)
     snap.bundle.compute_all(period)
     out.mkdir(parents=True, exist_ok=True)
-    jobs = jobs_for(snap, period, out, providers)
     db.session.remove()
     db.engine.dispose()  # workers must not inherit (and later close) our connections
+    if silent:
+        click.echo(f"No report for {', '.join(silent)}: none of their patients answered the "
+                   f"survey in {period}.")
     click.echo(f"Benchmark ready in {time.perf_counter() - started:.1f} s; "
                f"building {len(jobs)} reports with {workers} worker(s) …")
     outcomes = build_all(snap.bundle, snap.names, jobs, workers)

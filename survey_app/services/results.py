@@ -55,6 +55,10 @@ class OutOfScope(LookupError):
     """The provider is not one whose results the user may see (views answer 404)."""
 
 
+class NoResponses(LookupError):
+    """Nobody of the provider answered in the period: there is nothing to report."""
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """The bundle of one data version with the names behind its codes."""
@@ -67,7 +71,8 @@ class Snapshot:
 
 @dataclass(frozen=True)
 class Filters:
-    """The dashboard's choices: ``None`` means the default (latest period, everything)."""
+    """The dashboard's choices: ``None`` means the default (everything, and the provider's
+    latest period with results: ``views.default_period``)."""
 
     period: str | None = None
     pathway: str | None = None
@@ -77,9 +82,19 @@ class Filters:
 
 @dataclass
 class Dashboard:
-    """The provider's headline results for one period."""
+    """The provider's headline results for one period.
+
+    ``chosen`` says why the period is shown: "asked" (the filter), or by default "results"
+    (the latest with results for the provider), "responses" (the latest any of its
+    patients answered in, none with enough for results) or "latest" (nobody of its has
+    answered). ``later`` lists the periods after it; ``answered``, whether any of the
+    provider's patients answered in it (a report needs at least one).
+    """
 
     period: str | None
+    chosen: str
+    later: list[str]
+    answered: bool
     periods: list[str]
     pathways: list[tuple[str, str]]
     sites: list[tuple[str, str]]
@@ -180,9 +195,13 @@ def check_filters(provider: str, filters: Filters) -> list[tuple[str, str]]:
     return problems
 
 
-def latest_period(bundle: Bundle) -> str | None:
-    """Return the most recent period with any results."""
-    return bundle.periods[-1] if bundle.periods else None
+def _period(snap: Snapshot, bundle: Bundle, provider: str,
+            filters: Filters) -> tuple[str | None, str]:
+    """Return the period asked for, or the provider's default (``views.default_period``
+    in the bundle the page shows), and why it is shown."""
+    if filters.period is not None:
+        return filters.period, "asked"
+    return views.default_period(bundle, provider, snap.bundle.periods)
 
 
 def _require(scope: ScopeLike, snap: Snapshot, provider: str) -> None:
@@ -197,7 +216,7 @@ def dashboard(scope: ScopeLike, provider: str, filters: Filters) -> Dashboard:
     snap = snapshot()
     _require(scope, snap, provider)
     bundle = filtered_bundle(snap, provider, filters.site, filters.mode)
-    period = filters.period or latest_period(snap.bundle)
+    period, why = _period(snap, bundle, provider, filters)
     pathways = views.provider_pathways(snap.bundle, provider)
     chosen = [p for p in pathways if filters.pathway in (None, p)]
     rows = [views.pathway_row(bundle, snap.names.pathways, provider, p, period)
@@ -206,6 +225,9 @@ def dashboard(scope: ScopeLike, provider: str, filters: Filters) -> Dashboard:
         if period else None
     return Dashboard(
         period=period,
+        chosen=why,
+        later=[p for p in snap.bundle.periods if period is not None and p > period],
+        answered=period is not None and views.answered(snap.bundle, provider, period),
         periods=snap.bundle.periods,
         pathways=[(p, snap.names.pathways.get(p, p)) for p in pathways],
         sites=snap.names.sites.get(provider, []),
@@ -224,7 +246,7 @@ def pathway_results(scope: ScopeLike, provider: str, pathway: str,
     if pathway not in views.provider_pathways(snap.bundle, provider) or not snap.bundle.measures:
         return None
     bundle = filtered_bundle(snap, provider, filters.site, filters.mode)
-    period = filters.period or latest_period(snap.bundle)
+    period, _chosen = _period(snap, bundle, provider, filters)
     if period is None or not bundle.measures:
         return None
     labels = provider_labels(scope, snap.names, bundle)
@@ -237,7 +259,7 @@ def pathway_charts(scope: ScopeLike, provider: str, pathway: str,
     snap = snapshot()
     _require(scope, snap, provider)
     bundle = filtered_bundle(snap, provider, filters.site, filters.mode)
-    period = filters.period or latest_period(snap.bundle)
+    period, _chosen = _period(snap, bundle, provider, filters)
     if pathway not in views.provider_pathways(snap.bundle, provider) or not bundle.measures \
             or period is None:
         return None
@@ -253,5 +275,7 @@ def provider_report(scope: ScopeLike, provider: str, period: str) -> ProviderRep
     period = period_label(period)
     if period not in snap.bundle.periods:
         raise UnknownPeriod(f"there are no results for {period}")
+    if not views.answered(snap.bundle, provider, period):
+        raise NoResponses(f"nobody of {provider} answered in {period}")
     labels = provider_labels(scope, snap.names, snap.bundle)
     return build_report(snap.bundle, snap.names, labels, provider, period)

@@ -267,6 +267,47 @@ def pathway_row(bundle: Bundle, names: Mapping[str, str], provider: str, pathway
     )
 
 
+def periods_with_results(bundle: Bundle, provider: str) -> list[str]:
+    """Return the periods, oldest first, in which the provider has a published headline
+    score in at least one pathway (enough responses for a result)."""
+    if not bundle.measures:
+        return []
+    column = bundle.measures[0].column
+    rows = bundle.part(f"benchmark:{column}", bundle.benchmark(column), ("level", "provider"),
+                       (UNIT_LEVEL, provider))
+    value = "adjusted_value" if "adjusted_value" in rows.columns else "value"
+    numeric = pd.to_numeric(rows[value].where(rows[value] != "*"), errors="coerce")
+    return sorted(set(rows.loc[numeric.notna(), "period"]))
+
+
+def periods_answered(bundle: Bundle, provider: str) -> list[str]:
+    """Return the periods, oldest first, in which any of the provider's patients answered."""
+    rows = bundle.part("respondents", bundle.respondents, ("provider",), (provider,))
+    return sorted(set(rows["period"].dropna()))
+
+
+def default_period(bundle: Bundle, provider: str,
+                   everyone: list[str]) -> tuple[str | None, str]:
+    """Return the period a provider's pages open on, and why it was chosen.
+
+    The latest period in which the provider has results ("results"); failing that, the
+    latest in which any of its patients answered ("responses"); failing that, the latest
+    of ``everyone``'s periods ("latest"). Never simply the latest quarter: one answer in a
+    quarter that has only just begun would open every provider's pages on an empty one.
+    """
+    for reason, periods in (("results", periods_with_results(bundle, provider)),
+                            ("responses", periods_answered(bundle, provider)),
+                            ("latest", everyone)):
+        if periods:
+            return periods[-1], reason
+    return None, "latest"
+
+
+def answered(bundle: Bundle, provider: str, period: str) -> bool:
+    """Say whether any of the provider's patients answered in ``period``."""
+    return period in periods_answered(bundle, provider)
+
+
 def provider_pathways(bundle: Bundle, provider: str) -> list[str]:
     """Return the pathways in which the provider had any responses or invitations."""
     seen = set(bundle.part("respondents", bundle.respondents, ("provider",), (provider,))

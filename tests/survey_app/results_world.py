@@ -57,6 +57,35 @@ def fullest_day() -> date:
     return max(counts.values(), key=len)[0]
 
 
+def add_responses(provider: Organisation, site: Organisation | None, pathway_code: str,
+                  discharged: date, count: int) -> None:
+    """Add ``count`` submitted CTM-15 responses of ``provider`` in one pathway, all
+    discharged on ``discharged`` (in an app context; committed)."""
+    pathway = db.session.scalar(select(Pathway).where(Pathway.code == pathway_code))
+    survey = ensure_survey("leaving-hospital")
+    now = utcnow()
+    for number in range(count):
+        event = TransitionEvent(
+            provider=provider, site=site, pathway=pathway, discharge_date=discharged,
+            from_setting="acute_ward", to_setting="home", admission_route="emergency",
+            age_band="75-84", sex="female",
+        )
+        invitation = Invitation(
+            event=event, survey=survey, token_hash=hash_token(secrets.token_urlsafe(32)),
+            channel="sms", status="completed", sent_at=now,
+            expires_at=now + timedelta(days=42),
+        )
+        response = Response(invitation=invitation, mode="online", language="en",
+                            status="submitted", submitted_at=now)
+        response.answers = [
+            Answer(instrument_id="ctm15", instrument_version="1", item_id=f"q{item}",
+                   code=str(2 + (item + number) % 3))
+            for item in range(1, 16)
+        ]
+        db.session.add(response)
+    db.session.commit()
+
+
 def add_small_provider(app: Flask) -> str:
     """Give provider RX9 five submitted CTM-15 responses in the demo's fullest period."""
     with app.app_context():
@@ -66,30 +95,19 @@ def add_small_provider(app: Flask) -> str:
                                 type_code="provider", effective_from=start)
         site = Organisation(code=f"{SMALL_PROVIDER}01", name="Tiny Cottage Hospital",
                             type_code="site", parent=provider, effective_from=start)
-        pathway = db.session.scalar(select(Pathway).where(Pathway.code == SMALL_PATHWAY))
-        survey = ensure_survey("leaving-hospital")
-        now = utcnow()
-        for number in range(SMALL_RESPONDENTS):
-            event = TransitionEvent(
-                provider=provider, site=site, pathway=pathway, discharge_date=latest,
-                from_setting="acute_ward", to_setting="home", admission_route="emergency",
-                age_band="75-84", sex="female",
-            )
-            invitation = Invitation(
-                event=event, survey=survey, token_hash=hash_token(secrets.token_urlsafe(32)),
-                channel="sms", status="completed", sent_at=now,
-                expires_at=now + timedelta(days=42),
-            )
-            response = Response(invitation=invitation, mode="online", language="en",
-                                status="submitted", submitted_at=now)
-            response.answers = [
-                Answer(instrument_id="ctm15", instrument_version="1", item_id=f"q{item}",
-                       code=str(2 + (item + number) % 3))
-                for item in range(1, 16)
-            ]
-            db.session.add(response)
-        db.session.commit()
+        add_responses(provider, site, SMALL_PATHWAY, latest, SMALL_RESPONDENTS)
         return period_of(latest)
+
+
+def add_provider_responses(app: Flask, code: str, pathway_code: str, discharged: date,
+                           count: int = 1) -> str:
+    """Give the demo provider ``code`` ``count`` more responses in one pathway, discharged
+    on ``discharged`` (say, today: the current, unfinished quarter); return its period."""
+    with app.app_context():
+        provider = db.session.scalar(select(Organisation).where(Organisation.code == code))
+        add_responses(provider, provider.children[0] if provider.children else None,
+                      pathway_code, discharged, count)
+        return period_of(discharged)
 
 
 def demo_database(tmp_path_factory: pytest.TempPathFactory, migrated_template: Path) -> Path:
@@ -159,3 +177,25 @@ def rz1_staff(results_app: Flask) -> Staff:
 def rx9_staff(results_app: Flask) -> Staff:
     """A provider user of the tiny provider RX9 (five respondents)."""
     return make_staff(results_app, role="provider", organisations=(SMALL_PROVIDER,))
+
+
+@pytest.fixture(scope="module")
+def current_quarter_app(tmp_path_factory: pytest.TempPathFactory,
+                        demo_db: Path) -> Iterator[Flask]:
+    """The demo world plus one response of RZ2's stroke pathway discharged today.
+
+    The demo's quarters are complete; one patient then answers in the current quarter (as
+    anyone trying a printed demo link does). That quarter becomes the latest period with
+    any response, yet RZ1 has none in it and no provider enough for a benchmark.
+    """
+    for app in app_on_copy(demo_db, tmp_path_factory.mktemp("current-quarter")):
+        add_provider_responses(app, "RZ2", "stroke", date.today())
+        yield app
+
+
+@pytest.fixture(scope="module")
+def quarters(current_quarter_app: Flask) -> tuple[str, str]:
+    """(the latest complete quarter, the current quarter with its one response)."""
+    with current_quarter_app.app_context():
+        known = results.snapshot().bundle.periods
+    return known[-2], known[-1]

@@ -13,8 +13,10 @@ import pytest
 from flask import Flask
 from results_world import (
     SMALL_PROVIDER,
+    current_quarter_app,
     demo_db,
     full_period,
+    quarters,
     results_app,
     rz1_staff,
 )
@@ -33,7 +35,7 @@ from survey_app.services.results_tables import Bundle
 from survey_app.services.results_views import BAND_PHRASES
 
 # Fixtures imported from results_world (named here so the imports count as used).
-FIXTURES = (demo_db, full_period, results_app, rz1_staff)
+FIXTURES = (current_quarter_app, demo_db, full_period, quarters, results_app, rz1_staff)
 
 
 NUMBER = re.compile(r"\d")
@@ -236,3 +238,30 @@ def test_after_compute_all_a_report_only_looks_tables_up(results_app: Flask,
     for provider in ("RZ1", SMALL_PROVIDER):
         build_report(shared, snap.names, labels, provider, full_period)
     assert {key for key in set(shared._memo) - before if key[0] != "index"} == set()
+
+
+def test_the_command_builds_no_report_for_a_provider_nobody_answered_for(
+    current_quarter_app: Flask, quarters: tuple[str, str], tmp_path: Path
+) -> None:
+    """In a quarter only RZ2's one patient has answered in, only RZ2 gets a report; the
+    others are named, not given pages of "nobody answered"; asked for by name, refused."""
+    _latest, current = quarters
+    runner = current_quarter_app.test_cli_runner()
+    outcome = runner.invoke(args=["reports", "build", "--period", current, "--out",
+                                  str(tmp_path / "all"), "--workers", "1"])
+    assert outcome.exit_code == 0, outcome.output
+    skipped = next(line for line in outcome.output.splitlines() if line.startswith("No report"))
+    assert re.fullmatch(rf"No report for (R[A-Z0-9]+, )+R[A-Z0-9]+: none of their patients "
+                        rf"answered the survey in {current}\.", skipped), skipped
+    assert "RZ1" in skipped and "RZ2" not in skipped
+    assert f"Built 1 of 1 reports for {current}" in outcome.output
+    assert [p.name for p in (tmp_path / "all").glob("*.pdf")] == [
+        f"RZ2-benchmark-{current}.pdf"]
+
+    outcome = runner.invoke(args=["reports", "build", "--period", current, "--out",
+                                  str(tmp_path / "one"), "--provider", "RZ1"])
+    assert outcome.exit_code == 2
+    assert (f"nobody of RZ1 answered the survey in {current}, so there is no report to "
+            "build") in " ".join(outcome.output.split())
+    assert not (tmp_path / "one").exists()
+
