@@ -128,6 +128,8 @@ def _charts(org_code: str, pathway_code: str) -> tuple[Funnel, list[TrendPoint]]
 def funnel_chart(org_code: str, pathway_code: str) -> Response:
     """The pathway's funnel plot (the page shows the same data as a table)."""
     funnel, _trend = _charts(org_code, pathway_code)
+    if not funnel.points:
+        abort(404)  # no provider with enough responses: nothing to draw (the page says so)
     return _svg_response(funnel_svg(funnel, f"Funnel plot: {funnel.measure.label}"))
 
 

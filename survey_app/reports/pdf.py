@@ -34,9 +34,10 @@ _collector_was_enabled = True
 
 @dataclass(frozen=True)
 class PathwayCharts:
-    """One pathway's charts as data: URIs (no trend chart without trend points)."""
+    """One pathway's charts as data: URIs (no funnel plot without a provider to plot, no
+    trend chart without trend points)."""
 
-    funnel: str
+    funnel: str | None
     trend: str | None
 
 
@@ -62,14 +63,16 @@ def data_uri(svg: str) -> str:
 
 
 def charts_for(report: ProviderReport) -> dict[str, PathwayCharts]:
-    """Draw every pathway's funnel plot, and its XmR chart where it has one."""
+    """Draw every pathway's funnel plot and XmR chart, where it has one."""
     charts = {}
     for pathway in report.pathways:
         title = f"{pathway.name}, {pathway.period}"
         trend = trend_svg(pathway.trend, f"Trend: {pathway.name}",
                           pathway.funnel.measure.short, legend=False) if pathway.trend else None
+        funnel = funnel_svg(pathway.funnel, f"Funnel plot: {title}", legend=False) \
+            if pathway.funnel.points else None
         charts[pathway.pathway] = PathwayCharts(
-            funnel=data_uri(funnel_svg(pathway.funnel, f"Funnel plot: {title}", legend=False)),
+            funnel=data_uri(funnel) if funnel else None,
             trend=data_uri(trend) if trend else None,
         )
     return charts

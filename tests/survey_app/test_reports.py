@@ -10,6 +10,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from bs4 import BeautifulSoup
 from flask import Flask
 from results_world import (
     SMALL_PROVIDER,
@@ -27,7 +28,7 @@ from weasyprint.urls import FatalURLFetchingError
 from survey_app.auth.scope import Scope
 from survey_app.extensions import db
 from survey_app.models import AuditEvent, Organisation
-from survey_app.reports.pdf import html_to_pdf, report_pdf
+from survey_app.reports.pdf import html_to_pdf, report_html, report_pdf
 from survey_app.reports.tables import csv_bytes, xlsx_bytes
 from survey_app.services import results
 from survey_app.services.results_report import ProviderReport, build_report
@@ -47,10 +48,11 @@ def report_of(app: Flask, code: str, period: str) -> ProviderReport:
         return results.provider_report(Scope.for_providers([org.id]), code, period)
 
 
-def pdf_text(path: Path) -> str:
-    """Return the PDF's text as pdftotext lays it out."""
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True,
-                          capture_output=True, text=True).stdout
+def pdf_text(path: Path, layout: bool = True) -> str:
+    """Return the PDF's text as pdftotext lays it out (``layout=False``: in reading order,
+    so a paragraph beside a chart is not interleaved with the chart's labels)."""
+    return subprocess.run(["pdftotext", *(["-layout"] if layout else []), str(path), "-"],
+                          check=True, capture_output=True, text=True).stdout
 
 
 def page_count(path: Path) -> int:
@@ -265,3 +267,25 @@ def test_the_command_builds_no_report_for_a_provider_nobody_answered_for(
             "build") in " ".join(outcome.output.split())
     assert not (tmp_path / "one").exists()
 
+
+def test_a_pathway_without_a_benchmark_has_no_funnel_plot_in_the_report(
+    current_quarter_app: Flask, quarters: tuple[str, str], tmp_path: Path
+) -> None:
+    """RZ2's one stroke patient this quarter: nobody in the stratum has enough responses."""
+    _latest, current = quarters
+    report = report_of(current_quarter_app, "RZ2", current)
+    html = BeautifulSoup(report_html(report), "html.parser")
+    section = next(s for s in html.find_all("section", class_="pathway")
+                   if s.h2.get_text() == "Stroke (including early supported discharge)")
+    compared = next(div for div in section.find_all("div", class_="chart")
+                    if div.h3.get_text() == "Compared with other providers")
+    assert compared.find("img") is None and compared.find("figure") is None
+    assert " ".join(compared.p.get_text().split()) == (
+        f"No funnel plot: no provider of this pathway had 30 or more responses in {current}, "
+        "so there is no benchmark to compare with.")
+    path = tmp_path / "RZ2.pdf"
+    path.write_bytes(report_pdf(report))
+    flat = " ".join(pdf_text(path, layout=False).split())
+    assert (f"No funnel plot: no provider of this pathway had 30 or more responses in "
+            f"{current}, so there is no benchmark to compare with.") in flat
+    assert "benchmark –" not in flat and "−0.03" not in flat

@@ -82,3 +82,20 @@ def test_a_period_nobody_of_yours_answered_offers_no_report_and_refuses_one(
     assert desk.get_by_role("link", name="Back to your results").count() == 1
     assert axe(desk) == ""
 
+
+def test_a_stratum_without_a_benchmark_draws_no_funnel_plot(
+    desk: Page, live_server: str, staff: Staff, quarters: tuple[str, str],
+    axe: Callable[[Page], str],
+) -> None:
+    _latest, current = quarters
+    sign_in(desk, live_server, staff)
+    desk.goto(f"{live_server}/provider/RZ1/pathways/stroke?period={current}")
+    heading = desk.get_by_role("heading", level=2, name="Compared with other providers")
+    assert heading.count() == 1
+    reason = desk.locator("main #funnel + p").inner_text()
+    assert reason == (f"No funnel plot: no provider of this pathway had 30 or more "
+                      f"responses in {current}, so there is no benchmark to compare with.")
+    assert desk.get_by_role("img", name="Funnel plot").count() == 0
+    assert desk.get_by_role("region", name="Funnel plot data").count() == 0
+    assert "benchmark –" not in desk.locator("main").inner_text()
+    assert axe(desk) == ""
