@@ -1,7 +1,16 @@
 """Database models, one module per aggregate. Importing this package registers them all."""
 
 from survey_app.models.comment import Comment, CommentFollowUp
+from survey_app.models.contact import ContactDetails, Message
 from survey_app.models.event import TransitionEvent
+from survey_app.models.intake import (
+    CodeMapping,
+    ExclusionRule,
+    IntakeBatch,
+    IntakeIssue,
+    OptOut,
+    SurveyRoute,
+)
 from survey_app.models.invitation import Invitation
 from survey_app.models.organisation import Organisation, OrganisationType
 from survey_app.models.pathway import Pathway
@@ -13,9 +22,16 @@ from survey_app.models.user import AuditEvent, StaffMembership, StaffUser
 __all__ = [
     "Answer",
     "AuditEvent",
+    "CodeMapping",
     "Comment",
     "CommentFollowUp",
+    "ContactDetails",
+    "ExclusionRule",
+    "IntakeBatch",
+    "IntakeIssue",
     "Invitation",
+    "Message",
+    "OptOut",
     "Organisation",
     "OrganisationType",
     "Pathway",
@@ -24,6 +40,7 @@ __all__ = [
     "StaffUser",
     "Survey",
     "SurveyInstrument",
+    "SurveyRoute",
     "TransitionEvent",
     "utcnow",
 ]

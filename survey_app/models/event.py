@@ -1,8 +1,11 @@
 """Transition events: one person's move between care settings, e.g. acute ward → home.
 
-Deliberately holds no names or contact details: those would live in a separate store that
-is deleted when the survey window closes (see docs/operations.md). What is here is what
-fair comparison needs (provider, site, pathway, setting, admission route, age band, sex).
+Deliberately holds no names or contact details: those live in ``contact_details``,
+encrypted and deleted when the survey window closes. What is here is what fair comparison
+needs (provider, site, pathway, setting, admission route, age band, sex), the batch it came
+in, why it was not invited (if it was not), and a patient key: a keyed HMAC of the NHS
+number, which recognises the same person across events (opt-outs, "surveyed recently")
+without storing the number.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey_app.extensions import db
 from survey_app.models.checks import one_of
+from survey_app.models.intake import EXCLUSION_REASONS
 from survey_app.models.organisation import Organisation
 from survey_app.models.pathway import Pathway
 from survey_app.models.time import UTCDateTime, utcnow
@@ -46,6 +50,7 @@ class TransitionEvent(db.Model):
         one_of("admission_route", ADMISSION_ROUTES, name="admission_route", nullable=True),
         one_of("age_band", AGE_BANDS, name="age_band", nullable=True),
         one_of("sex", SEXES, name="sex", nullable=True),
+        one_of("exclusion_reason", EXCLUSION_REASONS, name="exclusion_reason", nullable=True),
         # A pseudonymous reference from the source system makes intake idempotent.
         UniqueConstraint("provider_id", "source_reference", name="uq_transition_events_source"),
     )
@@ -61,6 +66,10 @@ class TransitionEvent(db.Model):
     admission_route: Mapped[str | None] = mapped_column(String(20))
     age_band: Mapped[str | None] = mapped_column(String(10))
     sex: Mapped[str | None] = mapped_column(String(20))
+    discharged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    patient_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("intake_batches.id"), index=True)
+    exclusion_reason: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     provider: Mapped[Organisation] = relationship(foreign_keys=[provider_id])

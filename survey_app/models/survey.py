@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey_app.extensions import db
@@ -25,6 +25,15 @@ class Survey(db.Model):
     slug: Mapped[str] = mapped_column(String(60), unique=True)
     title: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The schedule: the first message this many hours after discharge (moved into UK
+    # sending hours), reminders this many days after it (None: no such reminder), the link
+    # open for ``window_days`` after the first message, and nobody surveyed again for the
+    # same pathway within ``resurvey_days``.
+    first_message_hours: Mapped[int] = mapped_column(Integer, default=24, server_default="24")
+    reminder_1_days: Mapped[int | None] = mapped_column(Integer, default=4, server_default="4")
+    reminder_2_days: Mapped[int | None] = mapped_column(Integer, default=10, server_default="10")
+    window_days: Mapped[int] = mapped_column(Integer, default=42, server_default="42")
+    resurvey_days: Mapped[int] = mapped_column(Integer, default=90, server_default="90")
 
     instruments: Mapped[list[SurveyInstrument]] = relationship(
         order_by="SurveyInstrument.position", cascade="all, delete-orphan"
