@@ -26,7 +26,7 @@ from flask import (
 )
 from flask_babel import LazyString, get_locale
 from flask_babel import lazy_gettext as _l
-from flask_login import AnonymousUserMixin
+from flask_login import AnonymousUserMixin, current_user
 from flask_talisman import Talisman
 from flask_wtf.csrf import CSRFError
 from jinja2 import ChainableUndefined, ChoiceLoader, PackageLoader
@@ -103,6 +103,26 @@ ERROR_PAGES: dict[int, tuple[LazyString, LazyString]] = {
         _l("Sorry, the service is unavailable"),
         _l("Try again in a few minutes. Your earlier answers have been saved."),
     ),
+}
+# Staff (in the staff areas, or signed in anywhere) get the portal's layout and these
+# words: nothing about saved answers, and a link back to their start page.
+STAFF_ERROR_PAGES: dict[int, tuple[str, str]] = {
+    400: ("Sorry, there is a problem with this page",
+          "Go back, reload the page and try again."),
+    403: ("You do not have permission to see this page",
+          "Your account does not give you access to this page. If you need it for your "
+          "work, ask an administrator."),
+    404: ("Page not found",
+          "If you typed the web address, check it is correct. If you pasted it, check you "
+          "copied the entire address."),
+    405: ("Sorry, there is a problem with this page", "Go back and try again."),
+    410: ("This page is no longer available", "The page you are looking for has been removed."),
+    413: ("Sorry, what you sent was too long",
+          "Go back, make what you entered shorter and try again."),
+    429: ("Sorry, there have been too many attempts", "Wait a few minutes, then try again."),
+    500: ("Sorry, there is a problem with the service",
+          "Try again later. If it keeps happening, tell your administrator."),
+    503: ("Sorry, the service is unavailable", "Try again in a few minutes."),
 }
 RETRY_AFTER_SECONDS = 30
 # The database could not be reached or answered (server down, restarting, SQLite locked).
@@ -281,14 +301,32 @@ def configure_security_headers(app: Flask) -> None:
 def render_error(
     code: int, title: str | LazyString | None = None, body: str | LazyString | None = None
 ) -> tuple[str, int]:
-    """Render the plain-language page for HTTP status ``code``."""
-    default_title, default_body = ERROR_PAGES.get(code, ERROR_PAGES[500])
+    """Render the plain-language page for HTTP status ``code``: the staff page for staff
+    (:func:`for_staff`), the patient page for everyone else."""
+    staff = for_staff()
+    pages: dict[int, tuple[str, str]] | dict[int, tuple[LazyString, LazyString]] = (
+        STAFF_ERROR_PAGES if staff else ERROR_PAGES)
+    default_title, default_body = pages.get(code, pages[500])
     html = render_template(
-        "errors/error.html",
+        "errors/staff_error.html" if staff else "errors/error.html",
         title=title or default_title,
         body=body or default_body,
     )
     return html, code
+
+
+def for_staff() -> bool:
+    """Say whether an error page is for staff: in the staff areas, or signed in anywhere.
+
+    A database that cannot load the user makes them "not signed in" for the rest of the
+    request (as ``database_unavailable`` does), so the page still renders.
+    """
+    try:
+        signed_in = bool(current_user.is_authenticated)
+    except DATABASE_UNAVAILABLE:
+        g._login_user = AnonymousUserMixin()
+        signed_in = False
+    return signed_in or request.path.startswith(STAFF_AREAS)
 
 
 def register_error_pages(app: Flask) -> None:

@@ -69,9 +69,15 @@ def visit_admin_pages(page: Page, base: str, axe: Axe, app: Flask) -> dict[str, 
 
     page.goto(f"{base}/admin/audit")
     reports["audit log"] = axe(page)
+    page.goto(f"{base}/admin/no-such-page")
+    expect(page.locator("h1")).to_have_text("Page not found")
+    reports["staff error page"] = axe(page)
     press(page, "Sign out")
     expect(page.locator("h1")).to_have_text("You have signed out")
     reports["signed out"] = axe(page)
+    page.goto(f"{base}/provider/no-such-page/at-all")
+    expect(page.locator("h1")).to_have_text("Page not found")
+    reports["staff error page, signed out"] = axe(page)
     return reports
 
 
@@ -79,7 +85,7 @@ def test_staff_pages_pass_axe_on_a_phone(
     app: Flask, live_server: str, page: Page, axe: Axe
 ) -> None:
     reports = visit_admin_pages(page, live_server, axe, app)
-    assert len(reports) == 18
+    assert len(reports) == 20
     assert {name: report for name, report in reports.items() if report} == {}
 
 
