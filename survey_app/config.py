@@ -10,6 +10,7 @@ tests get a fresh one per process.
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 from collections.abc import Mapping
@@ -119,24 +120,51 @@ def tunable_settings(environ: Mapping[str, str]) -> dict[str, Any]:
     return tuned
 
 
-def instance_secret(instance_path: str) -> str:
-    """Return the development secret kept in the instance folder, creating it if needed.
+def instance_secret(instance_path: str, name: str = "secret_key") -> str:
+    """Return a development secret kept in the instance folder, creating it if needed.
 
-    Kept in a file (readable by its owner only) so sessions and half-filled forms survive a
-    restart of the development server; it is random per installation, never a constant.
+    Kept in a file (readable by its owner only) so sessions, half-filled forms and encrypted
+    contact details survive a restart of the development server; it is random per
+    installation, never a constant.
     """
-    path = Path(instance_path) / "secret_key"
+    path = Path(instance_path) / name
     if not path.exists():
         os.makedirs(instance_path, exist_ok=True)
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "w") as handle:
-            handle.write(secrets.token_urlsafe(48))
+            handle.write(new_secret(name))
     return path.read_text().strip()
 
 
-def development_secret(env: str, instance_path: str) -> str:
+def development_secret(env: str, instance_path: str, name: str = "secret_key") -> str:
     """Return a secret for development (kept in the instance folder) or tests (per process)."""
-    return instance_secret(instance_path) if env == "development" else secrets.token_urlsafe(48)
+    return instance_secret(instance_path, name) if env == "development" else new_secret(name)
+
+
+def new_secret(name: str) -> str:
+    """Return a fresh random secret of the kind ``name`` needs (a Fernet key for contacts)."""
+    if name == "contact_key":
+        return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode("ascii")
+    return secrets.token_urlsafe(48)
+
+
+def check_contact_key(raw: str | None) -> str:
+    """Return the Fernet key list ``raw`` if every key is a valid Fernet key."""
+    keys = [key.strip() for key in (raw or "").split(",") if key.strip()]
+    if not keys:
+        raise ConfigError(
+            "CONTACT_ENCRYPTION_KEY is not set. Production encrypts contact details with it: "
+            "generate one with python -c 'from cryptography.fernet import Fernet; "
+            "print(Fernet.generate_key().decode())'."
+        )
+    for key in keys:
+        try:
+            if len(base64.urlsafe_b64decode(key.encode("ascii"))) != 32:
+                raise ValueError
+        except (ValueError, UnicodeEncodeError):
+            raise ConfigError("CONTACT_ENCRYPTION_KEY holds a key that is not a Fernet key "
+                              "(32 url-safe base64-encoded bytes).") from None
+    return ",".join(keys)
 
 
 def settings_from_environment(
@@ -148,12 +176,22 @@ def settings_from_environment(
         raise ConfigError(f"APP_ENV={env!r} is not one of {', '.join(ENVIRONMENTS)}.")
     url = overrides.get("SQLALCHEMY_DATABASE_URI") or environ.get("DATABASE_URL")
     key = overrides.get("SECRET_KEY") or environ.get("SECRET_KEY")
+    contact_key = overrides.get("CONTACT_ENCRYPTION_KEY") or environ.get("CONTACT_ENCRYPTION_KEY")
+    patient_secret = overrides.get("PATIENT_KEY_SECRET") or environ.get("PATIENT_KEY_SECRET")
     if env == "production":
         check_production_secret(key)
         if not url:
             raise ConfigError(
                 "DATABASE_URL is not set. Production needs a real database, e.g. "
                 "postgresql://user:password@host:5432/survey."
+            )
+        contact_key = check_contact_key(contact_key)
+        if not patient_secret or len(patient_secret) < MIN_SECRET_KEY_LENGTH:
+            raise ConfigError(
+                "PATIENT_KEY_SECRET is not set (or shorter than "
+                f"{MIN_SECRET_KEY_LENGTH} characters). Production turns NHS numbers into "
+                "patient keys with it; keep it apart from SECRET_KEY and never change it "
+                "(old keys would stop matching)."
             )
     storage = environ.get("RATELIMIT_STORAGE_URI", "memory://")
     if env == "production":
@@ -165,6 +203,10 @@ def settings_from_environment(
     settings: dict[str, Any] = {
         "APP_ENV": env,
         "SECRET_KEY": key or development_secret(env, instance_path),
+        "CONTACT_ENCRYPTION_KEY": contact_key
+        or development_secret(env, instance_path, "contact_key"),
+        "PATIENT_KEY_SECRET": patient_secret
+        or development_secret(env, instance_path, "patient_key_secret"),
         "SQLALCHEMY_DATABASE_URI": database_url(url) if url else sqlite_url(instance_path),
         # hide_parameters: a failed statement is logged without its values (answers, emails).
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},

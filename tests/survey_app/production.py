@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import requests
+from cryptography.fernet import Fernet
 from log_scan import personal_data_in
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -73,6 +74,8 @@ def production_environment(database_url: str, **settings: str) -> dict[str, str]
     """Return the environment of a production server on ``database_url``."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("APP_")}
     env.update({"APP_ENV": "production", "SECRET_KEY": secrets.token_urlsafe(48),
+                "CONTACT_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+                "PATIENT_KEY_SECRET": secrets.token_urlsafe(48),
                 "DATABASE_URL": database_url, "RATELIMIT_STORAGE_URI": "memory://"})
     env.update(settings)
     return env

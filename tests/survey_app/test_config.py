@@ -13,10 +13,17 @@ from survey_app.extensions import db, rate_limit_key
 STRONG_KEY = "Vq3Lr8-NwZ1pTf0yKc7Hd2XbMs5Ej9Ga4Ru6Io_Pk"  # as from secrets.token_urlsafe
 
 
+CONTACT_KEY = "qRtWQ3J0n3tS8dC9i5x0rQbQ2Zq3mVh7yYp1kX4wq_s="  # as from Fernet.generate_key()
+PATIENT_SECRET = "Kp3Lr8-NwZ1pTf0yKc7Hd2XbMs5Ej9Ga4Ru6Io_Vq"
+
+
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No settings from the machine; the two identifier secrets set (tested apart)."""
     for name in ("APP_ENV", "SECRET_KEY", "DATABASE_URL"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CONTACT_ENCRYPTION_KEY", CONTACT_KEY)
+    monkeypatch.setenv("PATIENT_KEY_SECRET", PATIENT_SECRET)
 
 
 def test_production_refuses_to_start_without_secret_key(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -105,7 +112,8 @@ def test_rate_limits_are_keyed_by_survey_token_not_address() -> None:
 
 
 PRODUCTION = {"APP_ENV": "production", "SECRET_KEY": STRONG_KEY,
-              "DATABASE_URL": "postgresql://u:p@db/survey"}
+              "DATABASE_URL": "postgresql://u:p@db/survey",
+              "CONTACT_ENCRYPTION_KEY": CONTACT_KEY, "PATIENT_KEY_SECRET": PATIENT_SECRET}
 
 
 @pytest.mark.parametrize("scale", [{"WEB_CONCURRENCY": "4"}, {"APP_SERVERS": "2"}])
@@ -148,3 +156,27 @@ def test_limits_and_durations_can_be_tuned_from_the_environment(tmp_path: Path) 
     assert settings["UNKNOWN_LINK_RATE_LIMIT"] == "10 per minute"
     assert settings["STAFF_SESSION_LIFETIME"] == 28800.0
     assert settings["TRUSTED_PROXIES"] == 2
+
+
+@pytest.mark.parametrize("missing, value, message", [
+    ("CONTACT_ENCRYPTION_KEY", None, "CONTACT_ENCRYPTION_KEY is not set"),
+    ("CONTACT_ENCRYPTION_KEY", "not-a-fernet-key", "not a Fernet key"),
+    ("PATIENT_KEY_SECRET", None, "PATIENT_KEY_SECRET is not set"),
+    ("PATIENT_KEY_SECRET", "short", "PATIENT_KEY_SECRET is not set"),
+])
+def test_production_refuses_to_start_without_the_identifier_secrets(
+    tmp_path: Path, missing: str, value: str | None, message: str
+) -> None:
+    environ = {name: v for name, v in PRODUCTION.items() if name != missing}
+    if value is not None:
+        environ[missing] = value
+    with pytest.raises(ConfigError, match=message):
+        settings_from_environment(environ, str(tmp_path), {})
+
+
+def test_development_keeps_its_contact_key_so_contacts_survive_a_restart(tmp_path: Path) -> None:
+    first = settings_from_environment({}, str(tmp_path), {})
+    again = settings_from_environment({}, str(tmp_path), {})
+    assert first["CONTACT_ENCRYPTION_KEY"] == again["CONTACT_ENCRYPTION_KEY"]
+    assert first["PATIENT_KEY_SECRET"] == again["PATIENT_KEY_SECRET"]
+    assert (tmp_path / "contact_key").stat().st_mode & 0o777 == 0o600
