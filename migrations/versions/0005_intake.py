@@ -1,4 +1,4 @@
-"""Intake: discharge batches and their issues, survey routes, exclusion rules, local code
+"""Intake: discharge batches and their issues, integration credentials, survey routes, exclusion rules, local code
 mappings, opt-outs; encrypted contact details and the message outbox; each survey's
 schedule; and, on transition events, the discharge time, patient key, batch and exclusion.
 
@@ -53,12 +53,30 @@ def upgrade():
     sa.ForeignKeyConstraint(['provider_id'], ['organisations.id'], name=op.f('fk_exclusion_rules_provider_id_organisations')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_exclusion_rules'))
     )
+    op.create_table('intake_credentials',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('provider_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('last_used_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['staff_users.id'], name=op.f('fk_intake_credentials_created_by_id_staff_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['provider_id'], ['organisations.id'], name=op.f('fk_intake_credentials_provider_id_organisations')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_intake_credentials')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_intake_credentials_token_hash'))
+    )
+    with op.batch_alter_table('intake_credentials', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_intake_credentials_provider_id'), ['provider_id'], unique=False)
+
     op.create_table('intake_batches',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('source', sa.String(length=10), nullable=False),
     sa.Column('filename', sa.String(length=255), nullable=True),
     sa.Column('sha256', sa.String(length=64), nullable=False),
     sa.Column('received_by_id', sa.Integer(), nullable=True),
+    sa.Column('credential_id', sa.Integer(), nullable=True),
     sa.Column('provider_id', sa.Integer(), nullable=True),
     sa.Column('status', sa.String(length=10), nullable=False),
     sa.Column('refusal', sa.String(length=500), nullable=True),
@@ -74,6 +92,7 @@ def upgrade():
     sa.CheckConstraint("status IN ('running', 'complete', 'refused')", name=op.f('ck_intake_batches_status')),
     sa.ForeignKeyConstraint(['provider_id'], ['organisations.id'], name=op.f('fk_intake_batches_provider_id_organisations')),
     sa.ForeignKeyConstraint(['received_by_id'], ['staff_users.id'], name=op.f('fk_intake_batches_received_by_id_staff_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['credential_id'], ['intake_credentials.id'], name=op.f('fk_intake_batches_credential_id_intake_credentials'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_intake_batches'))
     )
     with op.batch_alter_table('intake_batches', schema=None) as batch_op:
@@ -204,6 +223,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_intake_batches_sha256'))
 
     op.drop_table('intake_batches')
+    with op.batch_alter_table('intake_credentials', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_intake_credentials_provider_id'))
+
+    op.drop_table('intake_credentials')
     op.drop_table('exclusion_rules')
     with op.batch_alter_table('code_mappings', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_code_mappings_provider_id'))

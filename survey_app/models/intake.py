@@ -47,6 +47,8 @@ class IntakeBatch(db.Model):
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     received_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("staff_users.id", ondelete="SET NULL"))
+    credential_id: Mapped[int | None] = mapped_column(
+        ForeignKey("intake_credentials.id", ondelete="SET NULL"))
     # A provider user's upload may only hold that provider's discharges.
     provider_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     status: Mapped[str] = mapped_column(String(10), default="running")
@@ -61,9 +63,31 @@ class IntakeBatch(db.Model):
     invited: Mapped[int] = mapped_column(Integer, default=0)
 
     received_by: Mapped[StaffUser | None] = relationship()
+    credential: Mapped[IntakeCredential | None] = relationship()
     provider: Mapped[Organisation | None] = relationship()
     issues: Mapped[list[IntakeIssue]] = relationship(
         order_by="IntakeIssue.id", cascade="all, delete-orphan")
+
+
+class IntakeCredential(db.Model):
+    """A secret a hospital's integration engine presents to post HL7 or FHIR to us
+    (``Authorization: Bearer …``). Only its SHA-256 is stored; it posts discharges for one
+    provider only; revoking it stops it at once."""
+
+    __tablename__ = "intake_credentials"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="SET NULL"))
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    provider: Mapped[Organisation] = relationship()
+    created_by: Mapped[StaffUser | None] = relationship()
 
 
 class IntakeIssue(db.Model):

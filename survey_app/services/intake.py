@@ -29,6 +29,7 @@ from survey_app.models import (
     ContactDetails,
     ExclusionRule,
     IntakeBatch,
+    IntakeCredential,
     IntakeIssue,
     Invitation,
     Message,
@@ -229,14 +230,22 @@ def import_discharges(
     sha256: str,
     filename: str | None = None,
     actor: StaffUser | None = None,
+    credential: IntakeCredential | None = None,
     provider: Organisation | None = None,
     now: datetime | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> IntakeBatch:
-    """Import one batch; return it (complete, or refused with the reason)."""
+    """Import one batch; return it (complete, or refused with the reason).
+
+    ``provider`` limits the batch to that provider's discharges (a provider user's upload;
+    a credential's provider); ``progress`` is called once per record read.
+    """
     now = now or utcnow()
+    if credential is not None:
+        provider = credential.provider
     batch = IntakeBatch(source=source, filename=filename, sha256=sha256, received_by=actor,
-                        provider=provider, status="running", started_at=now)
+                        credential=credential, provider=provider, status="running",
+                        started_at=now)
     db.session.add(batch)
     db.session.commit()
     batch_id = batch.id

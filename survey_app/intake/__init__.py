@@ -1,0 +1,46 @@
+"""Machine-to-machine intake over HTTP, at ``/intake/…``: hospital integration engines
+post HL7 v2 messages and FHIR Bundles with ``Authorization: Bearer <credential>``.
+
+No session, no CSRF token (no browser is involved; the bearer credential is the proof),
+answers in the caller's format (an HL7 ACK, a FHIR OperationOutcome), never an HTML page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from flask import Blueprint, g, request
+from werkzeug.wrappers import Response
+
+from survey_app.extensions import csrf
+from survey_app.models import IntakeCredential
+from survey_app.services.intake_credentials import credential_for
+
+bp = Blueprint("intake", __name__, url_prefix="/intake")
+csrf.exempt(bp)
+
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def current_credential() -> IntakeCredential:
+    """Return the credential the request presented (call only behind the decorator)."""
+    return cast(IntakeCredential, g.intake_credential)
+
+
+def credential_required(view: View) -> View:
+    """Answer 401 (with ``WWW-Authenticate``) unless a live intake credential is presented."""
+
+    @wraps(view)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
+        credential = credential_for(secret.strip()) if scheme.lower() == "bearer" else None
+        if credential is None:
+            return Response("A valid intake credential is required.\n", status=401,
+                            mimetype="text/plain",
+                            headers={"WWW-Authenticate": 'Bearer realm="intake"'})
+        g.intake_credential = credential
+        return view(*args, **kwargs)
+
+    return cast(View, guarded)
