@@ -307,6 +307,23 @@ def safety_review(limit: int = PAGE_LIMIT) -> list[SafetyReviewItem]:
     ]
 
 
+def shown_comments(ids: Sequence[int], limit: int = audit.DETAIL_LIMIT) -> str:
+    """Say which comments a page showed, for its audit event: "2 flagged comments shown
+    (comments 4, 9)", the ids cut short with "and N more" rather than mid-number."""
+    count = len(ids)
+    said = f"{count} flagged comment{'' if count == 1 else 's'} shown"
+    if not ids:
+        return said
+    listed = [str(i) for i in ids]
+    for keep in range(count, 0, -1):
+        more = f" and {count - keep} more" if keep < count else ""
+        text = (f"{said} (comment{'' if count == 1 else 's'} {', '.join(listed[:keep])}"
+                f"{more})")
+        if len(text) <= limit:
+            return text
+    return said
+
+
 def erase_raw_text(*, keep_days: int = DEFAULT_RAW_TEXT_DAYS,
                    now: datetime | None = None) -> int:
     """Erase the raw words of comments last written more than ``keep_days`` ago, keeping

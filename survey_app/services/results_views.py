@@ -418,9 +418,10 @@ def priority_rows(bundle: Bundle, provider: str, pathway: str, period: str,
 
 
 def summary_sentence(result: Score, pathway_name: str) -> str:
-    """Say a unit's headline in plain English, e.g. "Your CTM-15 score for stroke was 71,
-    better than expected."."""
-    what = f"Your {result.measure.short} score for {pathway_name.lower()}"
+    """Say a unit's headline in plain English, e.g. "Your CTM-15 score for COPD was 71,
+    better than expected.". The pathway keeps its name as written: lower-casing it would
+    turn "COPD" into "copd"."""
+    what = f"Your {result.measure.short} score for {pathway_name}"
     if result.band == TOO_FEW or result.value == "*":
         return f"{what} is not shown: fewer than 30 people answered."
     if not result.shown:

@@ -46,6 +46,19 @@ def in_use(survey: Survey) -> bool:
     return bool(db.session.scalar(select(exists().where(Invitation.survey_id == survey.id))))
 
 
+def first_change(before: Sequence[InstrumentKey], after: Sequence[InstrumentKey]) -> int:
+    """Return the first position (from 1) at which two bundles differ."""
+    for position, (old, new) in enumerate(zip(before, after, strict=False), start=1):
+        if old != new:
+            return position
+    return min(len(before), len(after)) + 1
+
+
+def instrument_label(key: InstrumentKey) -> str:
+    """Return how the form names an instrument version, e.g. "CTM-3 (ctm3, version 1)"."""
+    return dict(instrument_choices()).get(f"{key[0]}@{key[1]}", f"{key[0]}@{key[1]}")
+
+
 def check_bundle(bundle: Sequence[InstrumentKey]) -> None:
     """Raise :class:`FieldError` unless the bundle is non-empty, unique and all shipped."""
     if not bundle:
@@ -92,7 +105,7 @@ def save_survey(
         if bundle != survey.instrument_keys:
             if in_use(survey):
                 raise FieldError(
-                    "instrument_1",
+                    f"instrument_{first_change(survey.instrument_keys, bundle)}",
                     "This survey has been sent to patients, so its instruments cannot "
                     "change. Create a new survey with the instruments you want instead",
                 )

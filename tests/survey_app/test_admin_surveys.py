@@ -65,22 +65,51 @@ def test_an_administrator_builds_a_survey_and_reorders_it_before_it_is_sent(
 def test_a_survey_sent_to_patients_keeps_its_instruments_but_may_be_retitled(
     app: Flask, make_invitation
 ) -> None:
+    """Its instruments are shown, not offered: no drop-down a change could be made in."""
     make_invitation(app, survey="leaving-hospital-short")
     client, _admin = signed_in(app)
     edit = f"/admin/surveys/{survey_id(app, 'leaving-hospital-short')}"
     page = client.get(edit)
-    assert "This survey has been sent to patients" in page.text
+    assert structure_problems(page) == []
+    form = parse(page).find("main").find("form")
+    assert [field["name"] for field in form.select("input, select, textarea")] == [
+        "csrf_token", "title"]
+    assert text_of(parse(page).select_one("main .nhsuk-inset-text p")) == (
+        "This survey has been sent to patients, so it keeps its instruments. You can correct "
+        "its title; to ask different questions, add a new survey.")
+    listed = [(text_of(row.dt), text_of(row.dd)) for row in
+              parse(page).select("main .nhsuk-summary-list__row")]
+    assert listed == [("Instrument 1", "Leaving hospital (ctm3, version 1)"),
+                      ("Instrument 2", "About you (about_you, version 1)")]
     before = bundles(app)
-    refused = submit_form(client, edit, {"title": "Short", "instrument_1": "ctm15@1",
-                                         "instrument_2": "about_you@1"})
-    assert "its instruments cannot change. Create a new survey" in errors(refused)
-    assert bundles(app) == before
-    retitled = submit_form(client, edit, {"title": "Leaving hospital (3 questions)",
-                                          "instrument_1": "ctm3@1",
-                                          "instrument_2": "about_you@1"})
+    forged = submit_form(client, edit, {"title": "Short", "instrument_1": "ctm15@1"})
+    assert forged.status_code == 302 and bundles(app)["leaving-hospital-short"] == (
+        "Short", before["leaving-hospital-short"][1])  # only the title is a field
+    retitled = submit_form(client, edit, {"title": "Leaving hospital (3 questions)"})
     assert retitled.status_code == 302
     assert bundles(app)["leaving-hospital-short"] == (
         "Leaving hospital (3 questions)", [("ctm3", "1"), ("about_you", "1")])
+
+
+@pytest.mark.parametrize(("bundle", "field"), [
+    ([("ctm15", "1"), ("about_you", "1")], "instrument_1"),
+    ([("ctm3", "1"), ("i_statements", "1")], "instrument_2"),
+    ([("ctm3", "1"), ("about_you", "1"), ("i_statements", "1")], "instrument_3"),
+    ([("ctm3", "1")], "instrument_2"),
+])
+def test_changing_a_sent_surveys_instruments_is_refused_at_the_first_changed_place(
+    app: Flask, make_invitation, bundle: list[tuple[str, str]], field: str
+) -> None:
+    make_invitation(app, survey="leaving-hospital-short")  # ctm3@1, about_you@1
+    staff = make_staff(app, role="administrator")
+    with app.app_context():
+        actor = db.session.get(StaffUser, staff.id)
+        survey = db.session.get(Survey, survey_id(app, "leaving-hospital-short"))
+        with pytest.raises(FieldError) as refused:
+            save_survey(survey, slug=survey.slug, title=survey.title, bundle=bundle,
+                        actor=actor)
+    assert refused.value.field == field
+    assert "its instruments cannot change" in refused.value.message
 
 
 @pytest.mark.parametrize(("form", "message"), [

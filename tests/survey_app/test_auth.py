@@ -145,6 +145,28 @@ def test_an_idle_session_ends_and_says_why(app: Flask, client: FlaskClient) -> N
     assert actions(app)[-1] == "sign_out"
 
 
+def test_after_an_idle_timeout_the_sign_in_page_says_so_once(
+    app: Flask, client: FlaskClient
+) -> None:
+    """Timed out, then sent to sign in twice (the page they were on, then the header's
+    link): each sign-in page has one message, never "Sign in to see this page" twice."""
+    staff = make_staff(app, role="administrator")
+    sign_in(client, staff.email, staff.password)
+    with client.session_transaction() as session:
+        session[SEEN_AT] = time.time() - 31 * 60
+    messages = []
+    for path in ("/admin/users", "/staff/"):
+        sent = client.get(path)
+        assert sent.status_code == 302 and sent.location.startswith("/staff/sign-in")
+        page = parse(client.get(sent.location))
+        messages.append([text_of(p) for p in page.select("main .nhsuk-inset-text p")])
+    assert messages == [
+        ["You were signed out because you had not done anything for a while. Sign in again "
+         "to carry on."],
+        ["Sign in to see this page."],
+    ]
+
+
 def test_activity_keeps_a_session_alive_past_the_timeout(app: Flask, client: FlaskClient) -> None:
     app.config["STAFF_IDLE_TIMEOUT"] = timedelta(seconds=60)
     staff = make_staff(app, role="administrator")

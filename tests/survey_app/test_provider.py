@@ -119,8 +119,10 @@ def test_drill_down_shows_funnel_trend_items_equity_and_priorities(
     page = parse(response)
     text = text_of(page)
     lead = text_of(page.find("main").find("p", class_="nhsuk-body-l"))
-    assert re.fullmatch(r"Your CTM-15 score for (?i:stroke \(including early supported "
-                        r"discharge\)) was \d+, .+\.", lead), lead
+    assert re.fullmatch(r"Your CTM-15 score for Stroke \(including early supported "
+                        r"discharge\) was \d+, .+\.", lead), lead
+    caption = text_of(page.find("main").find("caption"))
+    assert caption == f"Scores for Stroke (including early supported discharge), {full_period}"
     headings = [text_of(h2) for h2 in page.find("main").find_all("h2")]
     wanted = ["Compared with other providers", "Over time", "What matters most",
               "Question by question", "Who answered and how they rated their care"]

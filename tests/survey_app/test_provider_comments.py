@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from patient_pages import csrf_token, parse, structure_problems, text_of
 from sqlalchemy import select
-from staff import make_staff, sign_in
+from staff import make_staff, sign_in, signed_in
 
 from survey_app.extensions import db
 from survey_app.models import AuditEvent, Comment, CommentFollowUp, StaffUser
@@ -263,6 +263,25 @@ def test_administrators_review_flagged_comments_as_written(
     with app.app_context():
         assert db.session.scalars(select(AuditEvent.action).where(
             AuditEvent.action == "safety_review_viewed")).all() == ["safety_review_viewed"]
+
+
+def test_the_audit_log_names_what_a_safety_review_showed(
+    app: Flask, own_user: FlaskClient, world: World
+) -> None:
+    flag(own_user, "RX1", world.own, "Call back needed")
+    client, _admin = signed_in(app, role="administrator")
+    assert client.get("/admin/safety-review").status_code == 200
+    log = parse(client.get("/admin/audit"))
+    header = [text_of(th) for th in log.select("thead th")]
+    rows = [dict(zip(header, (text_of(td) for td in tr.find_all("td")), strict=True))
+            for tr in log.select("tbody tr")]
+    viewed = next(row for row in rows if row["What"] == "safety review viewed")
+    assert (viewed["Object"], viewed["Detail"]) == (
+        "", f"1 flagged comment shown (comment {world.own})")
+    flagged = next(row for row in rows if row["What"] == "comment flagged")
+    assert flagged["Object"] == f"comment {world.own}"
+    assert not [row for row in rows if "None" in row.values()]
+    assert "None" not in text_of(log.find("table"))
 
 
 def test_the_dashboard_links_to_the_comments_pages(own_user: FlaskClient) -> None:

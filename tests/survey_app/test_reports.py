@@ -77,8 +77,8 @@ def test_the_report_reads_as_a_board_report(rz1_pdf: Path, full_period: str,
     assert "Northmoor Teaching Hospitals NHS Foundation Trust" in flat and full_period in flat
     stroke = next(p for p in report_of(results_app, "RZ1", full_period).pathways
                   if p.pathway == "stroke").scores[0]
-    headline = re.findall(r"Your CTM-15 score for (?i:stroke \(including early supported "
-                          r"discharge\)) was (\d+), ((?:much )?(?:better|worse) than "
+    headline = re.findall(r"Your CTM-15 score for Stroke \(including early supported "
+                          r"discharge\) was (\d+), ((?:much )?(?:better|worse) than "
                           r"expected|as expected)\.", flat)
     assert stroke.shown and stroke.band in BAND_PHRASES
     # the headline sentence, once in the summary and once on the pathway's page
@@ -126,7 +126,9 @@ def test_suppressed_cells_never_show_a_number(results_app: Flask, full_period: s
     text = pdf_text(path)
     row = next(line for line in text.splitlines() if line.strip().startswith("COPD"))
     assert "*" in row and not NUMBER.search(row), row
-    assert "Your CTM-15 score for copd is not shown" in " ".join(text.split())
+    summary = " ".join(text.split()).split("Summary", 1)[1]
+    assert summary.startswith(
+        " • Your CTM-15 score for COPD is not shown: fewer than 30 people answered. ")
 
     rows = list(csv.DictReader(io.StringIO(csv_bytes(report).decode("utf-8-sig"))))
     own = [r for r in rows if r["pathway"] == "COPD"

@@ -125,3 +125,9 @@ def test_blueprint_template_folders_still_work_beside_the_nhs_templates(
     with app.test_request_context("/"):
         html = render_template("only_in_blueprint.html")
     assert "<h1>Kiosk </h1>" in html and "nhsuk-header" in html
+
+
+def test_the_home_page_names_the_service_once_in_its_title(client: FlaskClient) -> None:
+    page = parse(client.get("/"))
+    assert text_of(page.title) == "Leaving hospital survey – NHS"
+    assert text_of(page.h1) == "Leaving hospital survey"

@@ -57,7 +57,8 @@ def test_portal_pages_pass_axe_and_show_results(
     click_through(desk.get_by_role("button", name="Apply filters"))  # a plain GET form
     assert "pathway=stroke" in desk.url
     click_through(desk.get_by_role("link", name="Stroke (including early supported discharge)"))
-    assert "Your CTM-15 score for stroke" in desk.locator("main").inner_text()
+    lead = desk.locator("main p.nhsuk-body-l").inner_text()
+    assert lead.startswith("Your CTM-15 score for Stroke (including early supported discharge) ")
     for name in ("Funnel plot", "XmR chart"):
         image = desk.get_by_role("img", name=name).first
         assert image.evaluate("img => img.complete && img.naturalWidth > 0")
