@@ -178,17 +178,26 @@ def excludes(rule: ExclusionRule, d: Discharge) -> bool:
 def store(batch: IntakeBatch, plans: list[Plan], now: datetime) -> int:
     """Insert the events, and for the invited their invitations, contacts and messages;
     return how many were invited. Bulk statements: intake is measured in bench/."""
-    event_ids = db.session.scalars(
-        insert(TransitionEvent).returning(TransitionEvent.id, sort_by_parameter_order=True),
-        [{"provider_id": p.discharge.provider_id, "site_id": p.discharge.site_id,
-          "pathway_id": p.discharge.pathway_id, "source_reference": p.discharge.source_reference,
-          "discharge_date": p.discharge.discharged_at.astimezone(UK).date(),
-          "discharged_at": p.discharge.discharged_at, "from_setting": p.discharge.from_setting,
-          "to_setting": p.discharge.to_setting, "admission_route": p.discharge.admission_route,
-          "age_band": p.discharge.age_band, "sex": p.discharge.sex, "patient_key": p.key,
-          "batch_id": batch.id, "exclusion_reason": p.discharge.exclusion_reason,
-          "created_at": now} for p in plans],
-    ).all() if plans else []
+    if not plans:
+        return 0
+    events, invitations = TransitionEvent.__table__, Invitation.__table__  # Core: fast
+    db.session.execute(insert(events), [
+        {"provider_id": p.discharge.provider_id, "site_id": p.discharge.site_id,
+         "pathway_id": p.discharge.pathway_id, "source_reference": p.discharge.source_reference,
+         "discharge_date": p.discharge.discharged_at.astimezone(UK).date(),
+         "discharged_at": p.discharge.discharged_at, "from_setting": p.discharge.from_setting,
+         "to_setting": p.discharge.to_setting, "admission_route": p.discharge.admission_route,
+         "age_band": p.discharge.age_band, "sex": p.discharge.sex, "patient_key": p.key,
+         "batch_id": batch.id, "exclusion_reason": p.discharge.exclusion_reason,
+         "created_at": now} for p in plans])
+    # Ids by the unique (provider, source reference), in one query: RETURNING with ordered
+    # rows would make SQLite insert one row per statement.
+    ids_by_reference = {
+        (provider_id, reference): event_id for event_id, provider_id, reference in
+        db.session.execute(select(events.c.id, events.c.provider_id, events.c.source_reference)
+                           .where(events.c.batch_id == batch.id))}
+    event_ids = [ids_by_reference[(p.discharge.provider_id, p.discharge.source_reference)]
+                 for p in plans]
     invited = [(p, event_id) for p, event_id in zip(plans, event_ids, strict=True) if p.survey]
     if not invited:
         return 0
@@ -205,8 +214,12 @@ def store(batch: IntakeBatch, plans: list[Plan], now: datetime) -> int:
         rows.append({"event_id": event_id, "survey_id": survey.id, "token_hash": hash_token(token),
                      "channel": p.discharge.channel, "status": "pending", "created_at": now,
                      "expires_at": due[0] + timedelta(days=survey.window_days)})
-    invitation_ids = db.session.scalars(
-        insert(Invitation).returning(Invitation.id, sort_by_parameter_order=True), rows).all()
+    db.session.execute(insert(invitations), rows)
+    id_by_event = dict(db.session.execute(
+        select(invitations.c.event_id, invitations.c.id)
+        .join(events, events.c.id == invitations.c.event_id)
+        .where(events.c.batch_id == batch.id)).all())
+    invitation_ids = [id_by_event[row["event_id"]] for row in rows]
     contacts, messages = [], []
     for (p, _), invitation_id, token, due in zip(invited, invitation_ids, tokens, times,
                                                  strict=True):
@@ -218,8 +231,8 @@ def store(batch: IntakeBatch, plans: list[Plan], now: datetime) -> int:
         messages += [{"invitation_id": invitation_id, "kind": kind, "channel": d.channel,
                       "due_at": when, "status": "scheduled", "attempts": 0}
                      for kind, when in zip(MESSAGE_KINDS, due, strict=False)]
-    db.session.execute(insert(ContactDetails), contacts)
-    db.session.execute(insert(Message), messages)
+    db.session.execute(insert(ContactDetails.__table__), contacts)
+    db.session.execute(insert(Message.__table__), messages)
     return len(invited)
 
 
