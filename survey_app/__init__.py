@@ -13,8 +13,7 @@ from flask import Flask
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     """Build the app; ``overrides`` (tests) win over settings from the environment."""
-    from survey_app import auth, cli, config, extensions, logs, web
-    from survey_app.intake import bp as intake_bp
+    from survey_app import auth, cli, config, extensions, intake, logs, web
     from survey_app.patient import bp as patient_bp
     from survey_app.provider import bp as provider_bp
 
@@ -27,5 +26,5 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(patient_bp)
     auth.init_app(app)  # staff sign-in, roles and scope; the administrators' pages
     app.register_blueprint(provider_bp)  # provider portal: results, charts and reports
-    app.register_blueprint(intake_bp)  # HL7 v2 and FHIR from hospitals' integration engines
+    intake.init_app(app)  # HL7 v2 and FHIR from integration engines; flask intake …
     return app

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import Blueprint, g, request
+from flask import Blueprint, Flask, g, request
 from werkzeug.wrappers import Response
 
 from survey_app.extensions import csrf
@@ -44,3 +44,11 @@ def credential_required(view: View) -> View:
         return view(*args, **kwargs)
 
     return cast(View, guarded)
+
+
+def init_app(app: Flask) -> None:
+    """Register the blueprint and ``flask intake``."""
+    from survey_app.intake.commands import intake_group
+
+    app.register_blueprint(bp)
+    app.cli.add_command(intake_group)
