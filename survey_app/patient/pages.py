@@ -12,7 +12,7 @@ from flask import url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from survey_app.services.journey import Journey, Question
+from survey_app.services.journey import Journey, Question, Section
 
 # A generous pace for older or frail respondents reading on a phone.
 SECONDS_PER_QUESTION = 15
@@ -31,30 +31,81 @@ def question_url(journey: Journey, key: str, *, changing: bool = False) -> str:
     return url_for("patient.question", token=journey.token, key=key)
 
 
+def section_url(journey: Journey, section: Section) -> str:
+    """Return the page that opens a section."""
+    return url_for("patient.section", token=journey.token, key=section.key)
+
+
+def opened_section(journey: Journey, question: Question) -> Section | None:
+    """Return the section whose page leads to ``question`` (its first), or None."""
+    section = journey.section_of(question)
+    if section is not None and section.has_page and section.starts_with(question):
+        return section
+    return None
+
+
+def arrival_url(journey: Journey, question: Question) -> str:
+    """Return where a person arrives at ``question`` in turn: the page of the section it
+    opens, if that section has one, else the question itself."""
+    section = opened_section(journey, question)
+    return question_url(journey, question.key) if section is None else section_url(
+        journey, section)
+
+
 def resume_url(journey: Journey) -> str:
-    """Return where to carry on: the first unanswered question, else "Check your answers"."""
+    """Return where to carry on: the first unanswered question (or the page of the section
+    it opens), else "Check your answers"."""
     unanswered = journey.first_unanswered()
     if unanswered is None:
         return url_for("patient.check", token=journey.token)
-    return question_url(journey, unanswered.key)
+    return arrival_url(journey, unanswered)
 
 
-def back_url(journey: Journey, question: Question, *, changing: bool) -> str:
-    """Return the back link: the previous question, the start page, or the check page."""
-    if changing:
-        return url_for("patient.check", token=journey.token)
+def before_url(journey: Journey, question: Question) -> str:
+    """Return the page before ``question`` in turn: the previous question, or the start."""
     previous = journey.previous(question.key)
     if previous is None:
         return url_for("patient.start", token=journey.token, intro="yes")
     return question_url(journey, previous.key)
 
 
+def back_url(journey: Journey, question: Question, *, changing: bool) -> str:
+    """Return the back link: the check page when changing an answer, else the page before
+    (the section's own page for its first question)."""
+    if changing:
+        return url_for("patient.check", token=journey.token)
+    section = opened_section(journey, question)
+    return before_url(journey, question) if section is None else section_url(journey, section)
+
+
 def after_answer_url(journey: Journey, question: Question, *, changing: bool) -> str:
-    """Return where "Continue" leads: the next question, or the check page at the end."""
+    """Return where "Continue" leads: the next question (or the page of the section it
+    opens), or the check page at the end."""
     following = journey.next(question.key)
     if changing or following is None:
         return resume_url(journey)
-    return question_url(journey, following.key)
+    return arrival_url(journey, following)
+
+
+def progress(journey: Journey, question: Question) -> str:
+    """Return where the question stands, for its caption: its section and its place there
+    ("Section 2 of 4: Joined-up care, question 3 of 12"); a question asked early, before
+    the sections, is captioned with its instrument's title alone ("About you")."""
+    section = journey.section_of(question)
+    if section is None:
+        return question.instrument.title
+    if len(section.questions) == 1:
+        return _("Section %(number)s of %(total)s: %(title)s",
+                 number=section.number, total=section.total, title=section.title)
+    return _("Section %(number)s of %(total)s: %(title)s, question %(position)s of %(count)s",
+             number=section.number, total=section.total, title=section.title,
+             position=section.position(question), count=len(section.questions))
+
+
+def resume_section(journey: Journey) -> Section | None:
+    """Return the section a returning person carries on in (None: early, or all done)."""
+    unanswered = journey.first_unanswered()
+    return None if unanswered is None else journey.section_of(unanswered)
 
 
 def comment_readers(journey: Journey) -> list[str]:
@@ -74,18 +125,14 @@ def comment_readers(journey: Journey) -> list[str]:
 
 
 def question_hint(journey: Journey, question: Question) -> Markup | None:
-    """Return the hint, one paragraph each: the instrument's introduction on its first
-    question, who will read the words on a free-text question, then the item's own hint.
-
-    The introduction says what the coming statements are about, so it belongs to the first
-    question of each instrument rather than a page of its own (one question per page). A
-    question asked early (out of its instrument's order) stands alone, without it.
+    """Return the hint, one paragraph each: the instrument's introduction on the question
+    of a one-question section (a longer section has its own page for it), who will read
+    the words on a free-text question, then the item's own hint. A question asked early
+    (out of its instrument's order) stands alone, without the introduction.
     """
-    index = question.number - 1
-    first_of_instrument = not question.item.ask_early and (
-        index == 0 or journey.questions[index - 1].instrument.id != question.instrument.id
-    )
-    parts = [question.instrument.introduction if first_of_instrument else None]
+    section = journey.section_of(question)
+    introduced = section is not None and not section.has_page and section.starts_with(question)
+    parts = [question.instrument.introduction if introduced else None]
     if question.item.is_free_text:
         parts += comment_readers(journey)
     parts.append(question.item.hint)
@@ -122,13 +169,15 @@ def answer_label(question: Question, saved: str | None) -> str:
 
 
 def check_sections(journey: Journey) -> list[dict[str, Any]]:
-    """Return "Check your answers" as one section per instrument, in journey order."""
-    sections: list[dict[str, Any]] = []
+    """Return "Check your answers" as one section per instrument, in section order: a
+    question asked early is listed in its instrument's section, first."""
+    order = {section.key: section.number for section in journey.sections}
+    sections: dict[str, dict[str, Any]] = {}
     for question in journey.questions:
-        if not sections or sections[-1]["instrument"].id != question.instrument.id:
-            sections.append({"instrument": question.instrument, "rows": []})
+        section = sections.setdefault(
+            question.instrument.id, {"instrument": question.instrument, "rows": []})
         label = answer_label(question, journey.answers.get(question.key))
-        sections[-1]["rows"].append({
+        section["rows"].append({
             "key": {"html": Markup(question.item.html)},  # escaped, emphasis as <strong>
             "value": {"text": label},
             "actions": {"items": [{
@@ -137,4 +186,5 @@ def check_sections(journey: Journey) -> list[dict[str, Any]]:
                 "visuallyHiddenText": question.item.text,
             }]},
         })
-    return sections
+    # An instrument asked only early has no section number: it stays first.
+    return sorted(sections.values(), key=lambda found: order.get(found["instrument"].id, 0))

@@ -12,10 +12,14 @@ from survey_app.patient.forms import answer_form
 from survey_app.patient.pages import (
     after_answer_url,
     back_url,
+    before_url,
     check_sections,
     estimated_minutes,
+    progress,
     question_hint,
+    question_url,
     radio_items,
+    resume_section,
     resume_url,
 )
 from survey_app.services import journey as service
@@ -46,11 +50,17 @@ def open_journey(token: str) -> Journey:
 
 
 @bp.get("/<token>")
-def start(token: str) -> str | HTTPResponse:
-    """Show the start page, or resume straight away if the person has already begun."""
+def start(token: str) -> str:
+    """Show the start page, or welcome back a person who has already answered something
+    (on this device or another) with how far they got and a way to carry on."""
     journey = open_journey(token)
-    if journey.response is not None and not request.args.get("intro"):
-        return redirect(resume_url(journey))
+    if journey.answered_count and not request.args.get("intro"):
+        return render_template(
+            "patient/welcome_back.html",
+            journey=journey,
+            section=resume_section(journey),
+            continue_url=resume_url(journey),
+        )
     return render_template(
         "patient/start.html",
         journey=journey,
@@ -86,9 +96,32 @@ def question(token: str, key: str) -> str | HTTPResponse:
         question=asked,
         form=form,
         items=radio_items(asked),
+        progress=progress(journey, asked),
         hint=question_hint(journey, asked),
         back_url=back_url(journey, asked, changing=changing),
         has_error=bool(form.errors),
+    )
+
+
+@bp.get("/<token>/section/<key>")
+def section(token: str, key: str) -> str:
+    """Open a section: its title, introduction and the answers to choose from."""
+    journey = open_journey(token)
+    try:
+        opened = journey.section(key)
+    except KeyError:
+        abort(404)
+    if not opened.has_page:
+        abort(404)
+    common, extra = opened.answer_scale
+    first = opened.questions[0]
+    return render_template(
+        "patient/section.html",
+        section=opened,
+        scale=common,
+        extra_answers=extra,
+        continue_url=question_url(journey, first.key),
+        back_url=before_url(journey, first),
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
 
 from sqlalchemy import delete, func, inspect, select, update
 
@@ -75,6 +76,78 @@ class Question:
     attribution: str | None
 
 
+@dataclass(frozen=True)
+class Section:
+    """One instrument's part of the journey: its questions asked in turn, in order.
+
+    Each instrument of the survey is a section, titled by its definition (the ``title`` of
+    its YAML), so sections follow the bundle without code. Questions asked early (e.g.
+    "Who is filling this in?") come before every section and belong to none of them.
+    """
+
+    number: int
+    total: int
+    instrument: instruments.Instrument
+    questions: tuple[Question, ...]
+
+    @property
+    def key(self) -> str:
+        """Return the section's URL-safe key: its instrument's id."""
+        return self.instrument.id
+
+    @property
+    def title(self) -> str:
+        """Return the section's title: its instrument's, in the journey's language."""
+        return self.instrument.title
+
+    @property
+    def has_page(self) -> bool:
+        """Say whether the section opens with a page of its own (introduction, answers to
+        choose from). A section of one question needs none: the question says it all."""
+        return len(self.questions) > 1
+
+    def position(self, question: Question) -> int:
+        """Return the question's place in the section, from 1."""
+        return [q.key for q in self.questions].index(question.key) + 1
+
+    def starts_with(self, question: Question) -> bool:
+        """Say whether ``question`` is the section's first."""
+        return self.questions[0].key == question.key
+
+    @property
+    def answer_scale(self) -> tuple[list[instruments.Option], list[instruments.Option]]:
+        """Return the answers every question of the section offers, when they are a scale
+        (some are scored), and the other answers only some offer; ([], []) otherwise (e.g.
+        "About you", where each question has its own answers)."""
+        option_lists = [question.options for question in self.questions]
+        common = [
+            option for option in option_lists[0]
+            if all(option in options for options in option_lists[1:])
+        ]
+        if not any(option.scored for option in common):
+            return [], []
+        extra: list[instruments.Option] = []
+        for options in option_lists:
+            extra += [o for o in options if o not in common and o not in extra]
+        return common, extra
+
+
+def build_sections(questions: list[Question]) -> list[Section]:
+    """Group the questions asked in turn by instrument, in journey order, and number them."""
+    runs: list[list[Question]] = []
+    for question in questions:
+        if question.item.ask_early:
+            continue
+        if not runs or runs[-1][0].instrument.id != question.instrument.id:
+            runs.append([])
+        runs[-1].append(question)
+    return [
+        Section(number=number, total=len(runs), instrument=run[0].instrument,
+                questions=tuple(run))
+        for number, run in enumerate(runs, start=1)
+    ]
+
+
 @dataclass
 class Journey:
     """An invitation's questionnaire as it stands in the database."""
@@ -91,6 +164,29 @@ class Journey:
     def submitted(self) -> bool:
         """Say whether the response has been submitted (and so can no longer change)."""
         return self.response is not None and self.response.status == "submitted"
+
+    @cached_property
+    def sections(self) -> list[Section]:
+        """Return the journey's sections (one per instrument), in order."""
+        return build_sections(self.questions)
+
+    def section(self, key: str) -> Section:
+        """Return the section with ``key``; KeyError if the journey has none."""
+        for section in self.sections:
+            if section.key == key:
+                return section
+        raise KeyError(key)
+
+    def section_of(self, question: Question) -> Section | None:
+        """Return the section asking ``question``; None for a question asked early."""
+        return next(
+            (s for s in self.sections if any(q.key == question.key for q in s.questions)), None
+        )
+
+    @property
+    def answered_count(self) -> int:
+        """Return how many of the questions have an answer (an empty comment counts)."""
+        return sum(question.key in self.answers for question in self.questions)
 
     @property
     def last_whole_day(self) -> date | None:

@@ -81,6 +81,14 @@ def start_survey(client: FlaskClient, token: str) -> TestResponse:
     return client.post(f"/s/{token}", data={"csrf_token": csrf})
 
 
+def continue_link(response: TestResponse) -> str:
+    """Return where a page's "Continue" button (a link: a section page, "Welcome back")
+    leads."""
+    button = parse(response).find("a", class_="nhsuk-button")
+    assert button is not None and text_of(button) == "Continue", "page has no Continue link"
+    return str(button["href"])
+
+
 def answer_questions(
     client: FlaskClient,
     token: str,
@@ -88,16 +96,24 @@ def answer_questions(
     *,
     limit: int | None = None,
 ) -> TestResponse:
-    """Start and answer questions in order (``limit`` of them, or all); return the last
-    redirect (to the next question, or to "Check your answers")."""
+    """Start and answer questions in order (``limit`` of them, or all), pressing Continue
+    on each section's page on the way; return the last redirect (to the next question or
+    section page, or to "Check your answers")."""
     redirect = start_survey(client, token)
+    location = redirect.location
     answered = 0
-    while "/q/" in redirect.location and (limit is None or answered < limit):
-        page = client.get(redirect.location)
+    while limit is None or answered < limit:
+        if "/section/" in location:
+            location = continue_link(client.get(location))
+            continue
+        if "/q/" not in location:
+            break
+        page = client.get(location)
         redirect = client.post(
-            redirect.location, data={"csrf_token": csrf_token(page), "answer": choose(page)}
+            location, data={"csrf_token": csrf_token(page), "answer": choose(page)}
         )
         assert redirect.status_code == 302, f"answer to {page.request.path} was not accepted"
+        location = redirect.location
         answered += 1
     return redirect
 

@@ -29,6 +29,8 @@ def every_page_of_a_journey(
     pages["question with error"] = client.post(
         first, data={"csrf_token": csrf_token(pages["question"])}
     )
+    pages["section"] = client.get(answer_questions(client, token, limit=1).location)
+    pages["welcome back"] = client.get(f"/s/{token}")
     pages["check"] = client.get(answer_questions(client, token).location)
     client.post(f"/s/{token}/submit", data={"csrf_token": csrf_token(pages["check"])})
     pages["done"] = client.get(f"/s/{token}/done")
@@ -78,7 +80,8 @@ def test_each_page_has_its_status_code_and_link_problems_their_own_plain_page(
 ) -> None:
     statuses = {name: page.status_code for name, page in pages.items()}
     assert statuses == {
-        "start": 200, "question": 200, "question with error": 200, "check": 200,
+        "start": 200, "question": 200, "question with error": 200, "section": 200,
+        "welcome back": 200, "check": 200,
         "done": 200, "used link": 410, "decline": 200, "declined": 200,
         "declined link": 410, "expired link": 410, "unknown link": 404, "not found": 404,
         "wrong method": 405, "form without CSRF token": 400, "home": 200,

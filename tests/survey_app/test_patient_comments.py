@@ -50,7 +50,7 @@ def test_the_question_is_a_text_box_with_its_limit_stated_without_javascript(
     box = page.select_one("textarea#answer[name=answer]")
     assert box is not None and box.get_text() == ""
     assert text_of(page.select_one("label[for=answer] h1, h1")).startswith(
-        "Question 29 of 33: Is there anything else you would like to tell us")
+        "Section 3 of 4: Your comments: Is there anything else you would like to tell us")
     count = page.select_one("#answer-info")
     assert text_of(count) == "You can enter up to 1000 characters"
     assert not count.has_attr("hidden")  # shown before (and without) any JavaScript
@@ -84,7 +84,7 @@ def test_continue_with_nothing_typed_records_no_comment(
 ) -> None:
     url = comment_page(app, client, make_invitation)
     after = client.post(url, data={"csrf_token": csrf_token(client.get(url)), "answer": "  "})
-    assert after.status_code == 302 and after.location.endswith("/q/about_you-age_band")
+    assert after.status_code == 302 and after.location.endswith("/section/about_you")
     assert comments(app) == [("", "")]
 
 

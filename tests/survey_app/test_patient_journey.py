@@ -9,6 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from patient_pages import (
     answer_questions,
+    continue_link,
     csrf_token,
     first_option,
     parse,
@@ -58,7 +59,8 @@ def test_question_page_has_the_question_as_legend_h1_progress_attribution_and_ba
     page = parse(client.get(f"/s/{token}/q/ctm15-q2"))
     heading = page.select_one("fieldset legend h1")
     assert heading is not None
-    assert text_of(heading.select_one(".nhsuk-caption-l")) == "Question 3 of 33:"
+    assert text_of(heading.select_one(".nhsuk-caption-l")) == (
+        "Section 1 of 4: Leaving hospital, question 2 of 15:")
     assert heading.find("strong").get_text() == "what"  # the seed's emphasis, not asterisks
     assert "CTM-15 © Eric A. Coleman, MD, MPH" in text_of(page.select_one(".app-attribution"))
     assert page.select_one(".nhsuk-back-link")["href"] == f"/s/{token}/q/ctm15-q1"
@@ -75,7 +77,7 @@ def test_who_is_filling_this_in_is_asked_first_and_back_leads_to_the_start_page(
     first = start_survey(client, token).location
     page = parse(client.get(first))
     assert first == f"/s/{token}/q/about_you-completed_by"
-    assert text_of(page.h1) == "Question 1 of 33: Who is filling this in?"
+    assert text_of(page.h1) == "About you: Who is filling this in?"  # before the sections
     assert page.select_one(".nhsuk-back-link")["href"] == f"/s/{token}?intro=yes"
     assert client.get(f"/s/{token}?intro=yes").status_code == 200
 
@@ -92,7 +94,7 @@ def test_nothing_chosen_shows_the_nhs_error_pattern_and_saves_nothing(
         first_radio = page.select("input[type=radio]")[0]
         assert summary_link["href"] == "#" + first_radio["id"] == "#answer"
         assert text_of(page.select_one(".nhsuk-error-message")) == "Error: Select an answer"
-        assert page.title.get_text().startswith("Error: Question 1 of 33")
+        assert page.title.get_text().startswith("Error: About you: Who is filling this in?")
     assert stored(app)["answers"] == {}
 
 
@@ -102,21 +104,26 @@ def test_each_answer_is_saved_and_the_page_shows_it_when_you_come_back(
     token = make_invitation(app)
     url = start_survey(client, token).location
     after = client.post(url, data={"csrf_token": csrf_token(client.get(url)), "answer": "3"})
-    assert after.location == f"/s/{token}/q/ctm15-q1"
+    assert after.location == f"/s/{token}/section/ctm15"  # the first section's page
     assert stored(app)["answers"] == {"completed_by": "3"}
     assert parse(client.get(url)).select_one("input[checked]")["value"] == "3"
 
 
-def test_opening_the_link_again_on_another_device_resumes_at_the_first_unanswered(
+def test_opening_the_link_again_on_another_device_welcomes_back_then_resumes(
     app: Flask, client: FlaskClient, make_invitation: MakeInvitation
 ) -> None:
     token = make_invitation(app)
     answer_questions(client, token, limit=4)
     other_device = app.test_client()
-    resumed = other_device.get(f"/s/{token}")
-    assert resumed.status_code == 302
-    assert resumed.location == f"/s/{token}/q/ctm15-q4"  # 1 early question + q1..q3 done
-    assert text_of(parse(other_device.get(resumed.location)).h1).startswith("Question 5 of 33")
+    welcome = other_device.get(f"/s/{token}")
+    page = parse(welcome)
+    assert welcome.status_code == 200 and text_of(page.h1) == "Welcome back"
+    assert "You have answered 4 of 33 questions." in text_of(page)
+    assert "in section 1 of 4: Leaving hospital" in text_of(page)
+    resumed = continue_link(welcome)
+    assert resumed == f"/s/{token}/q/ctm15-q4"  # 1 early question + q1..q3 done
+    assert text_of(parse(other_device.get(resumed)).h1).startswith(
+        "Section 1 of 4: Leaving hospital, question 4 of 15")
 
 
 def test_check_your_answers_lists_everything_and_change_returns_to_it(
@@ -134,6 +141,23 @@ def test_check_your_answers_lists_everything_and_change_returns_to_it(
     back = client.post(change["href"], data={"csrf_token": csrf_token(question), "answer": "4"})
     assert back.location == check_url
     assert stored(app)["answers"]["q5"] == "4"
+
+
+def test_check_your_answers_has_one_heading_and_list_per_section(
+    app: Flask, client: FlaskClient, make_invitation: MakeInvitation
+) -> None:
+    token = make_invitation(app)
+    page = parse(client.get(answer_questions(client, token).location))
+    sections = {
+        text_of(heading): [text_of(key) for key in heading.find_next(
+            class_="nhsuk-summary-list").select(".nhsuk-summary-list__key")]
+        for heading in page.select("main h2")[:-1]
+    }
+    assert list(sections) == ["Leaving hospital", "Joined-up care", "Your comments", "About you"]
+    assert [len(keys) for keys in sections.values()] == [15, 12, 1, 5]
+    # "Who is filling this in?" is asked first but listed with the rest of "About you".
+    assert sections["About you"][0] == "Who is filling this in?"
+    assert len(page.select(".nhsuk-summary-list")) == 4
 
 
 def test_check_before_everything_is_answered_carries_on_instead(

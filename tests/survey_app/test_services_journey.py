@@ -43,6 +43,10 @@ def answer_everything(journey: Journey) -> None:
         record(journey, question.key, some_answer(question))
 
 
+def labels(options: list) -> list[str]:
+    return [option.label for option in options]
+
+
 def count(model: type) -> int:
     return db.session.scalar(select(func.count()).select_from(model)) or 0
 
@@ -64,6 +68,42 @@ class TestOpening:
         assert journey.next(keys[0]).key == keys[1] and journey.previous(keys[1]).key == keys[0]
         with pytest.raises(KeyError):
             journey.question("ctm15-q99")
+
+    def test_each_instrument_is_a_section_titled_from_its_definition(self, token: str) -> None:
+        journey = open_journey(token)
+        sections = journey.sections
+        assert [(s.number, s.total, s.title, len(s.questions)) for s in sections] == [
+            (1, 4, "Leaving hospital", 15), (2, 4, "Joined-up care", 12),
+            (3, 4, "Your comments", 1), (4, 4, "About you", 4),
+        ]
+        assert [s.has_page for s in sections] == [True, True, False, True]
+        early = journey.question("about_you-completed_by")
+        assert journey.section_of(early) is None  # asked before every section
+        i3 = journey.question("i_statements-i3")
+        assert journey.section_of(i3) is sections[1] and sections[1].position(i3) == 3
+        assert journey.section("about_you") is sections[3]
+        with pytest.raises(KeyError):
+            journey.section("no-such-section")
+
+    def test_a_section_names_its_answer_scale_and_the_answers_only_some_offer(
+        self, token: str
+    ) -> None:
+        ctm15, i_statements, comments, about_you = open_journey(token).sections
+        common, extra = ctm15.answer_scale
+        assert labels(common) == ["Strongly disagree", "Disagree", "Agree", "Strongly agree",
+                                  "Don't know / Don't remember / Not applicable"]
+        assert labels(extra) == ["I was not given any medication when I left the hospital"]
+        common, extra = i_statements.answer_scale
+        assert labels(common)[2] == "Neither agree nor disagree" and len(common) == 6
+        assert extra == []
+        assert comments.answer_scale == about_you.answer_scale == ([], [])  # no one scale
+
+    def test_counts_answers_for_a_welcome_back(self, token: str) -> None:
+        journey = open_journey(token)
+        assert journey.answered_count == 0
+        for question in journey.questions[:3]:
+            record(journey, question.key, some_answer(question))
+        assert open_journey(token).answered_count == 3
 
     def test_unknown_link_is_404(self) -> None:
         with pytest.raises(LinkError) as raised:

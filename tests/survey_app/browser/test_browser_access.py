@@ -94,7 +94,14 @@ def test_a_question_can_be_answered_with_the_keyboard_alone(
     expect(page.get_by_role("button", name="Continue")).to_be_focused()
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    expect(page.locator("h1")).to_contain_text("Question 2 of 33")
+    expect(page.locator("h1")).to_contain_text("Leaving hospital")  # the first section's page
+    for _ in range(12):  # skip link, back link, then the page's text, to "Continue"
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent.trim()") == "Continue":
+            break
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.locator("h1")).to_contain_text("Section 1 of 4: Leaving hospital, question 1")
 
 
 def test_nothing_scrolls_sideways_at_400_percent_zoom(
@@ -110,7 +117,8 @@ def test_nothing_scrolls_sideways_at_400_percent_zoom(
     answer_questions(client, checking)
     wide = {}
     for path in (f"/s/{token}", f"/s/{checking}/check", f"/s/{answered}/done",
-                 f"/s/{checking}/q/ctm15-q13", "/s/not-a-token"):
+                 f"/s/{checking}/q/ctm15-q13", f"/s/{checking}/section/ctm15",
+                 f"/s/{checking}", "/s/not-a-token"):  # section page, "Welcome back"
         page.goto(live_server + path)
         width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
         if width[0] > width[1]:
@@ -136,6 +144,13 @@ def test_the_journey_works_with_javascript_switched_off(
     expect(page.locator(".nhsuk-error-summary")).to_contain_text("Select an answer")
     page.get_by_label("The patient", exact=True).check()
     press(page, "Continue")
-    expect(page.locator("h1")).to_contain_text("Question 2 of 33")
+    expect(page.locator("h1")).to_contain_text("Leaving hospital")  # the section's page
+    press(page, "Continue")  # a link: no script needed
+    expect(page.locator("h1")).to_contain_text("Section 1 of 4: Leaving hospital, question 1")
+    page.go_back()
+    page.goto(page.url.replace("/section/ctm15", ""))
+    expect(page.locator("h1")).to_have_text("Welcome back")
+    press(page, "Continue")
+    expect(page.locator("h1")).to_contain_text("Leaving hospital")
     assert "js-enabled" not in (page.locator("body").get_attribute("class") or "")
     context.close()

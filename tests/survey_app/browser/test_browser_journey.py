@@ -36,6 +36,11 @@ def answer(page: Page, label: str | None = None) -> None:
     press(page, "Continue")
 
 
+def heading(page: Page) -> str:
+    """Return the page's h1 as a screen reader reads it (caption and separator included)."""
+    return " ".join(page.locator("h1").text_content().split())
+
+
 def write_comment(page: Page, audit: Callable[[str], None]) -> None:
     """Type too much (the live count and the server both say so), then a real comment."""
     box = page.get_by_label("Is there anything else you would like to tell us", exact=False)
@@ -68,16 +73,25 @@ def test_a_whole_questionnaire_on_a_phone_passes_axe_on_every_page(
     press(page, "Continue")  # nothing chosen
     expect(page.locator(".nhsuk-error-summary")).to_be_focused()  # NHS JS moves focus here
     audit("question 1, nothing chosen")
-    headings = []
-    while "/q/" in page.url:
-        headings.append(page.locator("h1").inner_text())
+    headings, section_pages = [], {}
+    while "/q/" in page.url or "/section/" in page.url:
         audit(page.url.rsplit("/", 1)[1])
+        if "/section/" in page.url:
+            section_pages[heading(page)] = page.locator("main li").all_text_contents()
+            press(page, "Continue")
+            continue
+        headings.append(heading(page))
         if page.locator("textarea").count():
             write_comment(page, audit)
         else:
             answer(page)
     expect(page.locator("h1")).to_have_text("Check your answers before sending them")
     audit("check your answers")
+    check = {
+        " ".join(h2.text_content().split()): h2.evaluate(
+            "h => h.nextElementSibling.querySelectorAll('.nhsuk-summary-list__row').length")
+        for h2 in page.locator("main h2").all()[:-1]
+    }
     with page.expect_navigation():
         page.get_by_role("button", name="Send answers").dblclick()  # an eager double click
     expect(page.locator("h1")).to_have_text("Your answers have been sent")
@@ -87,7 +101,24 @@ def test_a_whole_questionnaire_on_a_phone_passes_axe_on_every_page(
     expect(page.locator("h1")).to_have_text("You have already sent your answers")
 
     assert problems == {}
-    assert len(headings) == 33 and headings[-1].startswith("Question 33 of 33")
+    assert len(headings) == 33
+    assert headings[0] == "About you: Who is filling this in?"  # asked before the sections
+    assert headings[1].startswith("Section 1 of 4: Leaving hospital, question 1 of 15:")
+    # The answers change at question 17: a page says so, listing the new ones.
+    assert headings[16].startswith("Section 2 of 4: Joined-up care, question 1 of 12:")
+    assert headings[28].startswith("Section 3 of 4: Your comments: Is there anything else")
+    assert headings[-1].startswith("Section 4 of 4: About you, question 4 of 4:")
+    assert section_pages == {
+        "Section 1 of 4: Leaving hospital": [
+            "Strongly disagree", "Disagree", "Agree", "Strongly agree",
+            "Don't know / Don't remember / Not applicable"],
+        "Section 2 of 4: Joined-up care": [
+            "Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree",
+            "Strongly agree", "This does not apply to me"],
+        "Section 4 of 4: About you": [],  # each question has its own answers
+    }
+    assert check == {"Leaving hospital": 15, "Joined-up care": 12, "Your comments": 1,
+                     "About you": 5}
     with app.app_context():
         response = db.session.scalars(select(Response)).one()
         assert response.status == "submitted" and len(response.answers) == 32
@@ -96,8 +127,8 @@ def test_a_whole_questionnaire_on_a_phone_passes_axe_on_every_page(
             COMMENT, "Nurse [name] was lovely. Ring me on [phone].")
 
 
-def test_closing_the_browser_and_opening_the_link_again_resumes_where_you_stopped(
-    app: Flask, live_server: str, browser: Browser, make_invitation
+def test_opening_the_link_again_on_another_device_says_welcome_back_then_resumes(
+    app: Flask, live_server: str, browser: Browser, axe: Callable[[Page], str], make_invitation
 ) -> None:
     token = make_invitation(app)
     first_visit = browser.new_context(**PHONE)
@@ -105,6 +136,7 @@ def test_closing_the_browser_and_opening_the_link_again_resumes_where_you_stoppe
     page.goto(f"{live_server}/s/{token}")
     press(page, "Start now")
     answer(page, "A carer or relative, on the patient's behalf")
+    press(page, "Continue")  # the page opening "Leaving hospital"
     answer(page, "Strongly agree")
     answer(page, "Agree")
     first_visit.close()  # no cookies survive
@@ -112,8 +144,14 @@ def test_closing_the_browser_and_opening_the_link_again_resumes_where_you_stoppe
     later = browser.new_context(**PHONE)
     page = later.new_page()
     page.goto(f"{live_server}/s/{token}")
+    expect(page.locator("h1")).to_have_text("Welcome back")
+    expect(page.locator("main")).to_contain_text("You have answered 3 of 33 questions.")
+    expect(page.locator("main")).to_contain_text("in section 1 of 4: Leaving hospital")
+    report = axe(page)
+    press(page, "Continue")
     assert page.url == f"{live_server}/s/{token}/q/ctm15-q3"
-    expect(page.locator("h1")).to_contain_text("Question 4 of 33")
-    page.get_by_role("link", name="Back").click()
+    assert heading(page).startswith("Section 1 of 4: Leaving hospital, question 3 of 15:")
+    click_through(page.get_by_role("link", name="Back"))
     expect(page.get_by_label("Agree", exact=True)).to_be_checked()  # saved answer shown
     later.close()
+    assert report == ""
