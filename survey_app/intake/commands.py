@@ -10,6 +10,8 @@ Other subcommands (csv, hl7, mllp, map, template) register themselves on ``intak
 
 from __future__ import annotations
 
+import sys
+
 import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
@@ -103,7 +105,7 @@ def list_exclusions_command() -> None:
 @with_appcontext
 def opt_out_command() -> None:
     """Record that someone is not to be contacted again (NHS number on standard input)."""
-    number = click.get_text_stream("stdin").readline().strip()
+    number = sys.stdin.readline().strip()
     added = field_errors(lambda: intake_rules.record_opt_out(number))
     click.echo("Recorded: they will not be contacted again." if added
                else "They had already opted out.")

@@ -134,6 +134,19 @@ def masked(field_name: str, value: str | None) -> str | None:
     return value
 
 
+def normalised_nhs_number(text: str) -> str:
+    """Return an NHS number without the spaces or dashes it is often written with."""
+    return re.sub(r"[\s-]", "", text)
+
+
+def nhs_number_problem(text: str) -> str | None:
+    """Say what is wrong with an NHS number (10 digits passing modulus 11), or None."""
+    number = normalised_nhs_number(text)
+    if len(number) == 10 and number.isdigit() and nhs.is_valid(number):
+        return None
+    return "the NHS number fails the modulus 11 check"
+
+
 def parse_moment(text: str) -> datetime:
     """Parse an ISO 8601 date-time; without an offset it is UK local time."""
     moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
@@ -190,9 +203,9 @@ def validate(raw: RawDischarge, lookups: Lookups, now: datetime) -> Discharge | 
                 refuse("discharged_at", f"the discharge is older than the survey window "
                                         f"({lookups.window_days} days)")
 
-    number = re.sub(r"[\s-]", "", values["nhs_number"])
-    if number and not (len(number) == 10 and number.isdigit() and nhs.is_valid(number)):
-        refuse("nhs_number", "the NHS number fails the modulus 11 check")
+    number = normalised_nhs_number(values["nhs_number"])
+    if number and (issue := nhs_number_problem(number)):
+        refuse("nhs_number", issue)
 
     age = None
     if values["date_of_birth"]:

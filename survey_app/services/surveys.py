@@ -36,3 +36,14 @@ def ensure_survey(slug: str) -> Survey:
     db.session.add(survey)
     db.session.flush()
     return survey
+
+
+def find_survey(slug: str) -> Survey:
+    """Return the survey ``slug``, or raise FieldError naming the surveys there are."""
+    from survey_app.services.errors import FieldError
+
+    survey = db.session.scalar(select(Survey).where(Survey.slug == slug))
+    if survey is None:
+        known = ", ".join(db.session.scalars(select(Survey.slug).order_by(Survey.slug)))
+        raise FieldError("survey", f"There is no survey {slug!r}; there are: {known or 'none'}")
+    return survey
