@@ -272,7 +272,8 @@ def import_discharges(
             result = validate(raw, lookups, now)
             if isinstance(result, list):
                 rejected += 1
-                problems += result
+                if len(problems) < STORED_PROBLEMS:  # memory stays bounded on a bad file
+                    problems += result
             elif (result.provider_id, result.source_reference) in accepted:
                 repeats += 1  # the same discharge twice in one input
             else:
