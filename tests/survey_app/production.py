@@ -29,6 +29,13 @@ from cryptography.fernet import Fernet
 from log_scan import personal_data_in
 
 REPOSITORY = Path(__file__).resolve().parents[2]
+# The secrets production refuses to start without, for apps built in-process by tests.
+PRODUCTION_SECRETS = {
+    "APP_ENV": "production",
+    "SECRET_KEY": "Vq3Lr8-NwZ1pTf0yKc7Hd2XbMs5Ej9Ga4Ru6Io_Pk",  # as from secrets.token_urlsafe
+    "CONTACT_ENCRYPTION_KEY": "qRtWQ3J0n3tS8dC9i5x0rQbQ2Zq3mVh7yYp1kX4wq_s=",  # a Fernet key
+    "PATIENT_KEY_SECRET": "Kp3Lr8-NwZ1pTf0yKc7Hd2XbMs5Ej9Ga4Ru6Io_Vq",
+}
 START_TIMEOUT = 30.0
 
 

@@ -9,11 +9,10 @@ import pytest
 from flask import Blueprint, Flask, render_template
 from flask.testing import FlaskClient
 from patient_pages import NONCE, parse, text_of
+from production import PRODUCTION_SECRETS
 
 from survey_app import create_app
 from survey_app.web import NHSUK_FRONTEND_VERSION, FrontendAssetsMissing
-
-STRONG_KEY = "Vq3Lr8-NwZ1pTf0yKc7Hd2XbMs5Ej9Ga4Ru6Io_Pk"
 
 
 def test_frontend_assets_are_served_by_the_app_without_the_remote_nhs_font(
@@ -98,8 +97,7 @@ def test_http_is_redirected_to_https_in_production_only(
     tmp_path: Path, client: FlaskClient
 ) -> None:
     production = create_app({
-        "APP_ENV": "production", "SECRET_KEY": STRONG_KEY,
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'prod.db'}",
+        **PRODUCTION_SECRETS, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'prod.db'}",
     })
     redirected = production.test_client().get("/s/some-token")
     assert redirected.status_code == 302

@@ -8,17 +8,17 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from production import PRODUCTION_SECRETS
 from staff import make_staff, sign_in, signed_in
 
 from survey_app import create_app
 
-STRONG_KEY = "Vq3Lr8-NwZ1pTf0yKc7Hd2XbMs5Ej9Ga4Ru6Io_Pk"
 MAPS = ("/assets/nhsuk-frontend.min.js.map", "/assets/nhsuk-frontend.min.css.map")
 
 
 def production_client(tmp_path: Path) -> FlaskClient:
     """A client of the app as production configures it."""
-    app = create_app({"APP_ENV": "production", "SECRET_KEY": STRONG_KEY,
+    app = create_app({**PRODUCTION_SECRETS,
                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'prod.db'}"})
     return app.test_client()
 
