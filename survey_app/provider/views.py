@@ -52,6 +52,14 @@ def _checked_filters(org_code: str) -> tuple[results.Filters, list[tuple[str, st
     return without_errors(filters, {field for field, _ in problems}), problems
 
 
+@bp.get("/how-results-are-worked-out")
+@staff_required(*PORTAL_ROLES)
+def methodology() -> str:
+    """How to read the numbers: scores, bands (and why they allow for the variation between
+    providers), small numbers and trends, for staff; the full methodology is in the docs."""
+    return render_template("provider/methodology.html", **results.reading_guide())
+
+
 @bp.get("/<org_code>/")
 @staff_required(*PORTAL_ROLES)
 def dashboard(org_code: str) -> tuple[str, int]:

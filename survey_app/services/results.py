@@ -24,6 +24,8 @@ from typing import Protocol
 
 from flask import current_app
 
+from analysis import METHODOLOGY_VERSION
+from analysis.funnel import MIN_RESPONDENTS
 from survey_app.services import results_views as views
 from survey_app.services.results_data import (
     DataVersion,
@@ -193,6 +195,12 @@ def check_filters(provider: str, filters: Filters) -> list[tuple[str, str]]:
         problems.append(("mode", f"{filters.mode!r} is not a way of answering: choose one of "
                                  f"{', '.join(MODES)}."))
     return problems
+
+
+def reading_guide() -> dict[str, object]:
+    """Return what the portal's "how results are worked out" page quotes: the methodology
+    version and the minimum respondents for a result."""
+    return {"methodology_version": METHODOLOGY_VERSION, "min_respondents": MIN_RESPONDENTS}
 
 
 def _period(snap: Snapshot, bundle: Bundle, provider: str,

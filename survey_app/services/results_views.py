@@ -60,6 +60,18 @@ class Score:
         """Say whether the value is a number that may be published."""
         return isinstance(self.value, float | int) and not pd.isna(self.value)
 
+    @property
+    def expected_beyond_interval(self) -> bool:
+        """Say whether the score is "as expected" although its 95% interval leaves out the
+        benchmark (the band's limits allow for the variation between providers too, so
+        they are wider than the interval): the case readers most need explained."""
+        numbers = (self.ci_lower, self.ci_upper, self.target)
+        if self.band != "as expected" or not all(
+                isinstance(v, float | int) and not pd.isna(v) for v in numbers):
+            return False
+        low, high, target = (float(v) for v in numbers)  # type: ignore[arg-type]
+        return not low <= target <= high
+
 
 @dataclass(frozen=True)
 class Trend:

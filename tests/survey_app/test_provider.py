@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from patient_pages import parse, text_of
+from patient_pages import parse, structure_problems, text_of
 from results_world import (
     SMALL_PATHWAY,
     SMALL_PROVIDER,
@@ -23,6 +23,7 @@ from staff import Staff, make_staff, sign_in
 
 from survey_app.extensions import db
 from survey_app.models import Organisation
+from survey_app.services import results
 
 # Fixtures imported from results_world (named here so the imports count as used).
 FIXTURES = (demo_db, full_period, results_app, rx9_staff, rz1_staff)
@@ -213,3 +214,66 @@ def test_an_administrator_chooses_among_all_providers(results_app: Flask) -> Non
     page = parse(client.get("/provider/"))
     links = {a["href"] for a in page.find("main").find_all("a")}
     assert {"/provider/RZ1/", "/provider/RZ2/", f"/provider/{SMALL_PROVIDER}/"} <= links
+
+
+def expected_beyond_interval(app: Flask, provider: str) -> tuple[str, str, dict[str, str]]:
+    """Return a pathway and period where the provider's CTM-15 score is "as expected" though
+    its 95% interval leaves out the benchmark, with the published numbers (written as the
+    page writes them)."""
+    with app.app_context():
+        table = results.snapshot().bundle.benchmark("ctm15")
+    units = table.loc[(table["provider"] == provider) & (table["band"] == "as expected")]
+    for row in units.to_dict("records"):
+        low, high, target = (float(row[c]) for c in ("ci_lower", "ci_upper", "target"))
+        if not low <= target <= high:
+            return row["pathway"], row["period"], {
+                "low": f"{low:.1f}", "high": f"{high:.1f}", "target": f"{target:.1f}"}
+    raise AssertionError(f"the demo world has no such unit of {provider}")
+
+
+def test_where_a_band_is_shown_it_says_bands_allow_for_variation_between_providers(
+    rz1: FlaskClient, full_period: str
+) -> None:
+    """78 (interval 74 to 83) against 70 is "as expected": the page says why, with a link."""
+    methodology = "/provider/how-results-are-worked-out#bands"
+    dashboard = parse(rz1.get(f"/provider/RZ1/?period={full_period}")).find("main")
+    note = dashboard.find("p", id="bands-note")
+    assert text_of(note) == (
+        "A band says whether your score differs from other providers of the same pathway by "
+        "more than chance and the normal variation between providers (over-dispersion) would "
+        "explain, so a score a few points from the benchmark can still be “as expected”. "
+        "How the bands are worked out")
+    assert note.find("a")["href"] == methodology
+
+    pathway, period, numbers = expected_beyond_interval(rz1.application, "RZ1")
+    page = parse(rz1.get(f"/provider/RZ1/pathways/{pathway}?period={period}")).find("main")
+    note = page.find("p", id="bands-note")
+    assert note.find_previous_sibling().get("aria-label") == "Scores"  # right under them
+    assert text_of(note) == (
+        f"Your CTM-15 score's 95% interval ({numbers['low']} to {numbers['high']}) leaves out "
+        f"the benchmark ({numbers['target']}), yet it is “as expected”. Bands allow for the "
+        "normal variation between providers (over-dispersion) as well as chance, so a score "
+        "can differ from the benchmark and still be “as expected”. How the bands are worked out")
+    assert note.find("a")["href"] == methodology
+
+    guide = rz1.get("/provider/how-results-are-worked-out")
+    assert guide.status_code == 200 and structure_problems(guide) == []
+    bands = parse(guide).find("h2", id="bands")
+    assert text_of(bands) == "Bands: compared with other providers"
+    explained = " ".join(text_of(p) for p in bands.find_next_siblings("p", limit=2))
+    assert "over-dispersion" in explained and "78 (95% interval 74 to 83)" in explained
+
+
+def test_a_score_not_as_expected_beyond_its_interval_gets_only_the_general_note(
+    rz1: FlaskClient, full_period: str
+) -> None:
+    with rz1.application.app_context():
+        table = results.snapshot().bundle.benchmark("ctm15")
+    rows = table.loc[(table["provider"] == "RZ1") & (table["period"] == full_period)
+                     & table["band"].isin(["as expected", "better", "much better"])]
+    inside = next(r for r in rows.to_dict("records") if r["band"] != "as expected"
+                  or float(r["ci_lower"]) <= float(r["target"]) <= float(r["ci_upper"]))
+    page = parse(rz1.get(f"/provider/RZ1/pathways/{inside['pathway']}?period={full_period}"))
+    assert text_of(page.find("p", id="bands-note")).startswith(
+        "Bands allow for the normal variation between providers (over-dispersion) as well as "
+        "chance")

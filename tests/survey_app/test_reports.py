@@ -96,6 +96,22 @@ def test_the_report_reads_as_a_board_report(rz1_pdf: Path, full_period: str,
     assert f"Page {pages} of {pages}" in flat
 
 
+def test_the_report_explains_bands_where_it_shows_them(
+    rz1_pdf: Path, results_app: Flask, full_period: str
+) -> None:
+    """Under each pathway's table of scores and bands, and only there."""
+    flat = " ".join(pdf_text(rz1_pdf, layout=False).split())
+    sentence = ("Bands allow for the normal variation between providers (over-dispersion) as "
+                "well as chance, so a score can differ from the benchmark and still be “as "
+                "expected”.")
+    report = report_of(results_app, "RZ1", full_period)
+    banded = [p for p in report.pathways if any(s.shown for s in p.scores)]
+    assert len(banded) >= 3 and flat.count(sentence) == len(banded)
+    for pathway in banded:
+        table = flat.index(f"Scores for {pathway.name}, {full_period}")
+        assert sentence in flat[table:flat.index("Over time", table)]
+
+
 def test_every_page_renders_to_an_image(rz1_pdf: Path, tmp_path: Path) -> None:
     subprocess.run(["pdftoppm", "-r", "30", "-png", str(rz1_pdf), str(tmp_path / "page")],
                    check=True)

@@ -63,6 +63,10 @@ def test_portal_pages_pass_axe_and_show_results(
         image = desk.get_by_role("img", name=name).first
         assert image.evaluate("img => img.complete && img.naturalWidth > 0")
     assert axe(desk) == ""
+    click_through(desk.get_by_role("link", name="How the bands are worked out"))
+    assert desk.url.endswith("/provider/how-results-are-worked-out#bands")
+    assert desk.get_by_role("heading", level=2, name="Bands: compared with other providers")
+    assert axe(desk) == ""
 
 
 def test_an_invalid_filter_page_passes_axe(
