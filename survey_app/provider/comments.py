@@ -1,6 +1,7 @@
 """Free-text comments in the provider portal: read (masked), flag a safety concern, follow up.
 
-    /provider/<org>/comments                          masked comments, by pathway and period
+    /provider/<org>/comments                          masked comments, page by page; search
+                                                      by words, pathway, period and flag
     /provider/<org>/comments/flagged                  safety concerns awaiting follow-up
     /provider/<org>/comments/<id>/flag                flag one as a safety concern (form)
     /provider/<org>/comments/<id>/follow-up           record that it was followed up, or add
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, current_app, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 from wtforms import TextAreaField
 
@@ -25,9 +26,14 @@ from survey_app.forms import Form
 from survey_app.models import Organisation
 from survey_app.models.comment import FLAG_REASON_LIMIT, FOLLOW_UP_NOTE_LIMIT
 from survey_app.provider import bp
-from survey_app.provider.filters import select_items
+from survey_app.provider.filters import page_items, select_items
 from survey_app.services import comments as service
-from survey_app.services.comments import CommentFilters, CommentNotFound, ProviderComment
+from survey_app.services.comments import (
+    CommentFilters,
+    CommentNotFound,
+    PageNotFound,
+    ProviderComment,
+)
 from survey_app.services.errors import FieldError
 
 PORTAL_ROLES = ("administrator", "provider")
@@ -55,30 +61,53 @@ def _comment_or_404(org: Organisation, comment_id: int) -> ProviderComment:
         abort(404)
 
 
+FILTER_FIELDS = ("pathway", "period", "words", "flag")
+
+
+def _page_number() -> int:
+    """Return the ``page`` asked for (1 when none); 404 for anything but a number."""
+    asked = request.args.get("page") or "1"
+    if not asked.isdigit():
+        abort(404)
+    return int(asked)
+
+
 @bp.get("/<org_code>/comments")
 @staff_required(*PORTAL_ROLES)
 def comments(org_code: str) -> tuple[str, int]:
-    """List the provider's comments, identifiers masked, filtered by pathway and period."""
+    """List the provider's comments, identifiers masked, a page at a time, searched by
+    words, pathway, period and safety flag."""
     org = current_scope().require_provider(org_code)
     pathways, periods = service.filter_choices(current_scope(), org)
-    asked = CommentFilters(pathway=request.args.get("pathway") or None,
-                           period=request.args.get("period") or None)
+    asked = CommentFilters(**{name: (request.args.get(name) or "").strip() or None
+                              for name in FILTER_FIELDS})
     problems = service.check_filters(asked, pathways, periods)
     wrong = {field for field, _ in problems}
-    filters = CommentFilters(pathway=None if "pathway" in wrong else asked.pathway,
-                             period=None if "period" in wrong else asked.period)
+    filters = CommentFilters(**{name: None if name in wrong else getattr(asked, name)
+                                for name in FILTER_FIELDS})
+    try:
+        listing = service.list_comments(
+            current_scope(), org, filters, _page_number(),
+            int(current_app.config.get("COMMENTS_PER_PAGE", service.DEFAULT_PER_PAGE)))
+    except PageNotFound:
+        abort(404)
+    kept = {name: getattr(filters, name) for name in FILTER_FIELDS if getattr(filters, name)}
     page = render_template(
         "provider/comments.html",
         org=org,
-        rows=service.list_comments(current_scope(), org, filters),
-        limit=service.PAGE_LIMIT,
-        awaiting=sum(c.status == "awaiting_follow_up"
-                     for c in service.flagged_comments(current_scope(), org)),
+        listing=listing,
+        pages=page_items(listing.page, listing.pages, lambda number: url_for(
+            "provider.comments", org_code=org.code, **kept,
+            **({"page": number} if number > 1 else {}))),
+        awaiting=service.awaiting_follow_up(current_scope(), org),
+        filtered=bool(kept),
         problems=problems,
         has_error=bool(problems),
         choices={
+            "words": filters.words or "",
             "pathway": select_items(pathways, filters.pathway, "All pathways"),
             "period": select_items([(p, p) for p in periods], filters.period, "All periods"),
+            "flag": select_items(list(service.FLAG_CHOICES), filters.flag, "All comments"),
         },
     )
     return page, 400 if problems else 200

@@ -1,4 +1,4 @@
-"""The dashboard's GET filters: read from the query string, offered back as choices.
+"""The portal's GET filters: read from the query string, offered back as choices; pages.
 
 Filters are a plain GET form (bookmarkable, works without JavaScript); an unknown value is
 reported next to its field by the page rather than silently ignored.
@@ -6,7 +6,7 @@ reported next to its field by the page rather than silently ignored.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from survey_app.services.results import Filters
 
@@ -30,6 +30,24 @@ def query(filters: Filters, **changes: str | None) -> dict[str, str]:
     """Return the filters as query-string arguments (for links), leaving out defaults."""
     values = {name: getattr(filters, name) for name in FIELDS} | changes
     return {name: value for name, value in values.items() if value}
+
+
+def page_items(page: int, pages: int, href: Callable[[int], str],
+               label: str = "Pages of comments") -> dict[str, object]:
+    """Return NHS numbered pagination: the first and last pages and those beside the
+    current one, with an ellipsis for each gap; previous and next links."""
+    numbers = sorted({1, pages, page - 1, page, page + 1} & set(range(1, pages + 1)))
+    items: list[dict[str, object]] = []
+    for before, number in zip([0, *numbers], numbers, strict=False):
+        if number - before > 1:
+            items.append({"ellipsis": True})
+        items.append({"number": number, "href": href(number), "current": number == page})
+    return {
+        "ariaLabel": label,
+        "items": items,
+        "previous": {"href": href(page - 1)} if page > 1 else {},
+        "next": {"href": href(page + 1)} if page < pages else {},
+    }
 
 
 def select_items(choices: list[tuple[str, str]], chosen: str | None,

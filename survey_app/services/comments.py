@@ -11,12 +11,13 @@ replaced: each keeps who wrote it and when, and the first closes the concern.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import Select, or_, select, update
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import aliased
 
 from survey_app.extensions import db
@@ -37,7 +38,16 @@ from survey_app.services.errors import FieldError
 from survey_app.services.results_data import UnknownPeriod, period_label, period_of
 
 DEFAULT_RAW_TEXT_DAYS = 90  # docs/operations.md, "Free-text comments: retention"
-PAGE_LIMIT = 200
+PAGE_LIMIT = 200  # flagged comments and the safety review, one page each
+DEFAULT_PER_PAGE = 50  # the comments list, page by page
+WORDS_LIMIT = 200
+# The comments list's safety-flag filter: value → words.
+FLAG_CHOICES = (
+    ("none", "Not flagged"),
+    ("flagged", "Safety concern: any"),
+    ("awaiting", "Safety concern: awaiting follow-up"),
+    ("followed-up", "Safety concern: followed up"),
+)
 
 
 class ScopeLike(Protocol):
@@ -52,10 +62,17 @@ class CommentNotFound(LookupError):
 
 @dataclass(frozen=True)
 class CommentFilters:
-    """The comments page's choices: ``None`` means everything."""
+    """The comments page's choices: ``None`` means everything. ``words``: every word must
+    be in the masked comment; ``flag``: one of :data:`FLAG_CHOICES`."""
 
     pathway: str | None = None
     period: str | None = None
+    words: str | None = None
+    flag: str | None = None
+
+
+class PageNotFound(LookupError):
+    """A page number before the first or after the last page of comments."""
 
 
 @dataclass(frozen=True)
@@ -140,8 +157,8 @@ def _provider_comments(provider: Organisation) -> Select[Any]:
     )
 
 
-def _rows(query: Select[Any]) -> list[ProviderComment]:
-    found = db.session.execute(query.limit(PAGE_LIMIT)).all()
+def _rows(query: Select[Any], limit: int | None = PAGE_LIMIT) -> list[ProviderComment]:
+    found = db.session.execute(query if limit is None else query.limit(limit)).all()
     notes = _follow_up_notes([row[0].id for row in found])
     return [
         ProviderComment(
@@ -172,18 +189,83 @@ def _follow_up_notes(comment_ids: Sequence[int]) -> dict[int, tuple[FollowUpNote
     return {comment_id: tuple(listed) for comment_id, listed in notes.items()}
 
 
-def list_comments(
-    scope: ScopeLike, provider: Organisation, filters: CommentFilters
-) -> list[ProviderComment]:
-    """Return the provider's comments (masked), newest first, for a pathway and period."""
-    _check_scope(scope, provider)
+@dataclass(frozen=True)
+class CommentPage:
+    """One page of the comments list: its comments, and where it is among all that match."""
+
+    rows: list[ProviderComment]
+    total: int  # comments matching the filters, on every page
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def first(self) -> int:
+        """The position of the page's first comment among all that match (from 1)."""
+        return (self.page - 1) * self.per_page + 1
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.rows) - 1
+
+
+def _like_anywhere(term: str) -> str:
+    """Return a LIKE pattern finding ``term`` anywhere, its ``%``, ``_`` and ``\\`` literal."""
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _filtered(provider: Organisation, filters: CommentFilters) -> Select[Any]:
+    """The provider's comments matching the filters. Words are searched in the masked words
+    only: searching the raw words would say which comments name a masked person."""
     query = _provider_comments(provider)
     if filters.pathway:
         query = query.where(Pathway.code == filters.pathway)
     if filters.period:
         first, last = quarter_bounds(filters.period)
         query = query.where(TransitionEvent.discharge_date.between(first, last))
-    return _rows(query.order_by(Response.submitted_at.desc(), Comment.id.desc()))
+    for term in (filters.words or "").split():
+        query = query.where(Comment.masked_text.ilike(_like_anywhere(term), escape="\\"))
+    if filters.flag == "none":
+        query = query.where(Comment.flagged_at.is_(None))
+    elif filters.flag == "flagged":
+        query = query.where(Comment.flagged_at.is_not(None))
+    elif filters.flag == "awaiting":
+        query = query.where(Comment.flagged_at.is_not(None), Comment.followed_up_at.is_(None))
+    elif filters.flag == "followed-up":
+        query = query.where(Comment.followed_up_at.is_not(None))
+    return query
+
+
+def list_comments(
+    scope: ScopeLike, provider: Organisation, filters: CommentFilters, page: int = 1,
+    per_page: int = DEFAULT_PER_PAGE,
+) -> CommentPage:
+    """Return one page of the provider's comments (masked) matching the filters, newest
+    first; :class:`PageNotFound` for a page before the first or after the last."""
+    _check_scope(scope, provider)
+    query = _filtered(provider, filters)
+    total = int(db.session.scalar(
+        select(func.count()).select_from(query.with_only_columns(Comment.id).subquery())
+    ) or 0)
+    found = CommentPage([], total, page, per_page)
+    if not 1 <= page <= found.pages:
+        raise PageNotFound(f"page {page} of {found.pages}")
+    rows = _rows(query.order_by(Response.submitted_at.desc(), Comment.id.desc())
+                 .limit(per_page).offset((page - 1) * per_page), limit=None)
+    return CommentPage(rows, total, page, per_page)
+
+
+def awaiting_follow_up(scope: ScopeLike, provider: Organisation) -> int:
+    """Return how many of the provider's comments are flagged and not yet followed up."""
+    _check_scope(scope, provider)
+    query = _filtered(provider, CommentFilters(flag="awaiting"))
+    return int(db.session.scalar(
+        select(func.count()).select_from(query.with_only_columns(Comment.id).subquery())
+    ) or 0)
 
 
 def flagged_comments(scope: ScopeLike, provider: Organisation) -> list[ProviderComment]:
@@ -212,6 +294,8 @@ def check_filters(filters: CommentFilters, pathways: Sequence[tuple[str, str]],
                   periods: Sequence[str]) -> list[tuple[str, str]]:
     """Return (field, message) for each filter value that names nothing on offer."""
     problems = []
+    if filters.words and len(filters.words) > WORDS_LIMIT:
+        problems.append(("words", f"Enter {WORDS_LIMIT} characters or fewer"))
     if filters.pathway and filters.pathway not in {code for code, _ in pathways}:
         problems.append(("pathway", "Choose a pathway from the list"))
     if filters.period:
@@ -221,6 +305,8 @@ def check_filters(filters: CommentFilters, pathways: Sequence[tuple[str, str]],
             known = False
         if not known:
             problems.append(("period", "Choose a period from the list"))
+    if filters.flag and filters.flag not in dict(FLAG_CHOICES):
+        problems.append(("flag", "Choose a safety flag from the list"))
     return problems
 
 

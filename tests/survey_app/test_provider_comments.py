@@ -13,8 +13,10 @@ from patient_pages import csrf_token, parse, structure_problems, text_of
 from sqlalchemy import select
 from staff import make_staff, sign_in, signed_in
 
+from survey_app.auth.scope import Scope
 from survey_app.extensions import db
-from survey_app.models import AuditEvent, Comment, CommentFollowUp, StaffUser
+from survey_app.models import AuditEvent, Comment, CommentFollowUp, Organisation, StaffUser
+from survey_app.services.comments import CommentFilters, list_comments
 
 OWN_WORDS = "Dr Patel was kind but nobody rang 07700 900123 back."
 OWN_MASKED = "Dr [name] was kind but nobody rang [phone] back."
@@ -290,3 +292,113 @@ def test_the_dashboard_links_to_the_comments_pages(own_user: FlaskClient) -> Non
     assert set(links.values()) == {"/provider/RX1/comments", "/provider/RX1/comments/flagged"}
     for href in links.values():
         assert own_user.get(href).status_code == 200
+
+
+@pytest.fixture
+def many(app: Flask) -> list[tuple[int, str]]:
+    """Seven sent comments of RX1 (id, masked words), oldest first."""
+    words = ["The ward was kind", "Nobody told me about my tablets", "Kind nurses, cold tea",
+             "Transport was late", "I waited 100% of the day", "The discharge_letter was lost",
+             "A KIND porter helped me"]
+    with app.app_context():
+        return [(comment_on("RX1", text), text) for text in words]
+
+
+def listed(client: FlaskClient, query: str = "") -> tuple[int, list[str], object]:
+    """Return the status, the comments' words as shown, and the parsed page."""
+    response = client.get(f"/provider/RX1/comments{query}")
+    page = parse(response)
+    return response.status_code, [text_of(p) for p in page.select(".nhsuk-card__description")], page
+
+
+def test_comments_are_paged_newest_first_and_every_one_can_be_reached(
+    app: Flask, own_user: FlaskClient, many: list[tuple[int, str]]
+) -> None:
+    app.config["COMMENTS_PER_PAGE"] = 3
+    newest_first = [text for _, text in reversed(many)] + [OWN_MASKED]  # the world's, first
+    status, first, page = listed(own_user)
+    assert status == 200 and first == newest_first[:3]
+    assert text_of(page.find("main").find("h2")) == "8 comments"
+    assert text_of(page.find(id="comments-shown")) == "Showing 1 to 3 of 8, newest first."
+    pages = page.find("nav", class_="nhsuk-pagination")
+    assert pages["aria-label"] == "Pages of comments"
+    links = {text_of(a): a["href"] for a in pages.find_all("a")}
+    assert links == {"1": "/provider/RX1/comments", "2": "/provider/RX1/comments?page=2",
+                     "3": "/provider/RX1/comments?page=3",
+                     "Next page": "/provider/RX1/comments?page=2"}
+    assert text_of(pages.find("a", attrs={"aria-current": "page"})) == "1"
+    _, second, page = listed(own_user, "?page=2")
+    _, third, page = listed(own_user, "?page=3")
+    assert second == newest_first[3:6] and third == newest_first[6:]
+    assert text_of(page.find(id="comments-shown")) == "Showing 7 to 8 of 8, newest first."
+    for wrong in ("?page=4", "?page=0", "?page=two"):
+        assert own_user.get(f"/provider/RX1/comments{wrong}").status_code == 404, wrong
+
+
+def test_comments_are_searched_by_their_masked_words_only(
+    own_user: FlaskClient, many: list[tuple[int, str]]
+) -> None:
+    assert listed(own_user, "?words=kind")[1] == [
+        "A KIND porter helped me", "Kind nurses, cold tea", "The ward was kind", OWN_MASKED]
+    assert listed(own_user, "?words=KIND+nurses")[1] == ["Kind nurses, cold tea"]  # every word
+    assert listed(own_user, "?words=100%25")[1] == ["I waited 100% of the day"]
+    assert listed(own_user, "?words=discharge_letter")[1] == ["The discharge_letter was lost"]
+    assert listed(own_user, "?words=e_w")[1] == []  # _ is a letter, not a wildcard ("The ward")
+    assert listed(own_user, "?words=Patel")[1] == []  # masked away (in OWN_WORDS): not found
+    assert listed(own_user, "?words=07700")[1] == []
+    status, shown, page = listed(own_user, "?words=tablets")
+    assert status == 200 and shown == ["Nobody told me about my tablets"]
+    assert text_of(page.find("main").find("h2")) == "1 comment"
+    assert page.find("input", attrs={"name": "words"})["value"] == "tablets"
+    status, _, page = listed(own_user, "?words=" + "x" * 201)
+    assert status == 400 and text_of(page.select_one(".nhsuk-error-summary a")) == (
+        "Enter 200 characters or fewer")
+
+
+def test_comments_are_filtered_by_flag_and_the_filters_stay_on_every_page(
+    app: Flask, own_user: FlaskClient, many: list[tuple[int, str]]
+) -> None:
+    (first, _), (second, _) = many[:2]
+    flag(own_user, "RX1", first, "Call back")
+    flag(own_user, "RX1", second, "No tablets at home")
+    follow_up = f"/provider/RX1/comments/{second}/follow-up"
+    own_user.post(follow_up, data={"csrf_token": csrf_token(own_user.get(follow_up)),
+                                   "note": "Pharmacy delivered them"})
+    assert listed(own_user, "?flag=awaiting")[1] == ["The ward was kind"]
+    assert listed(own_user, "?flag=followed-up")[1] == ["Nobody told me about my tablets"]
+    assert listed(own_user, "?flag=flagged")[1] == [
+        "Nobody told me about my tablets", "The ward was kind"]
+    not_flagged = listed(own_user, "?flag=none")[1]
+    assert len(not_flagged) == 6 and "The ward was kind" not in not_flagged  # + world's own
+    _, _, page = listed(own_user, "?flag=awaiting")
+    chosen = page.find("select", attrs={"name": "flag"}).find("option", selected=True)
+    assert (chosen["value"], text_of(chosen)) == ("awaiting", "Safety concern: awaiting follow-up")
+    status, _, page = listed(own_user, "?flag=urgent")
+    assert status == 400 and text_of(page.select_one(".nhsuk-error-summary a")) == (
+        "Choose a safety flag from the list")
+
+    app.config["COMMENTS_PER_PAGE"] = 1
+    _, shown, page = listed(own_user, "?words=kind&flag=none&pathway=stroke")
+    assert shown == ["A KIND porter helped me"]
+    links = [a["href"] for a in page.find("nav", class_="nhsuk-pagination").find_all("a")]
+    assert "/provider/RX1/comments?pathway=stroke&words=kind&flag=none&page=2" in links
+    assert listed(own_user, "?words=kind&flag=none&pathway=stroke&page=2")[1] == [
+        "Kind nurses, cold tea"]
+
+
+def test_the_search_is_the_same_on_every_database(any_app: Flask) -> None:
+    """Case-insensitive, every word, % and _ taken literally: on SQLite and PostgreSQL."""
+    with any_app.app_context():
+        for words in ("A KIND porter", "Kindness at 100%", "ward_round missed", "wards"):
+            comment_on("RX1", words)
+        org = db.session.scalar(select(Organisation).where(Organisation.code == "RX1"))
+        scope = Scope.for_providers([org.id])
+
+        def found(words: str) -> list[str]:
+            listing = list_comments(scope, org, CommentFilters(words=words))
+            return sorted(row.masked_text for row in listing.rows)
+
+        assert found("kind") == ["A KIND porter", "Kindness at 100%"]
+        assert found("kind 100%") == ["Kindness at 100%"]
+        assert found("0%") == ["Kindness at 100%"] and found("1%0") == []
+        assert found("d_r") == ["ward_round missed"] and found("d_s") == []

@@ -26,7 +26,9 @@ WORDS = "Dr Patel said a nurse would visit. Nobody came and I have no dressings.
 def visit_comment_pages(page: Page, base: str, axe: Axe, app: Flask) -> dict[str, str]:
     """Walk the comments pages as a provider user, then an administrator; return axe
     reports by page."""
+    app.config["COMMENTS_PER_PAGE"] = 1  # two comments: two pages
     with app.app_context():
+        comment_on("RX1", "An older comment about the ward")
         comment_id = comment_on("RX1", WORDS)
     provider = make_staff(app, role="provider", organisations=("RX1",),
                           email=f"provider-{page.viewport_size}@example.nhs.uk".replace(" ", ""))
@@ -38,6 +40,17 @@ def visit_comment_pages(page: Page, base: str, axe: Axe, app: Flask) -> dict[str
     expect(page.locator(".nhsuk-card__description").last).to_have_text(
         "Dr [name] said a nurse would visit. Nobody came and I have no dressings.")
     reports["comments"] = axe(page)
+    click_through(page.get_by_role("link", name="Page 2"))
+    expect(page.locator(".nhsuk-card__description")).to_have_text(
+        "An older comment about the ward")
+    reports["comments, page 2"] = axe(page)
+    page.get_by_label("Words in the comment").fill("dressings")
+    page.get_by_label("Safety flag").select_option("none")
+    click_through(page.get_by_role("button", name="Apply filters"))
+    assert "words=dressings" in page.url and "flag=none" in page.url
+    expect(page.locator("main h2").first).to_have_text("1 comment")
+    reports["comments found"] = axe(page)
+    page.goto(f"{base}/provider/RX1/comments")
     click_through(page.get_by_role("link", name=f"Flag as a safety concern (comment {comment_id})"))
     reports["flag"] = axe(page)
     press(page, "Flag as a safety concern")  # no reason given
