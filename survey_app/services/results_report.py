@@ -15,7 +15,7 @@ from datetime import date
 import instruments
 from analysis import METHODOLOGY_VERSION
 from analysis.funnel import MIN_RESPONDENTS
-from survey_app.services.results_data import ITEM_INSTRUMENTS, Names
+from survey_app.services.results_data import Names
 from survey_app.services.results_tables import ALL_PATHWAYS, Bundle
 from survey_app.services.results_views import (
     PathwayResults,
@@ -25,7 +25,6 @@ from survey_app.services.results_views import (
     pathway_row,
     profile_rows,
     provider_pathways,
-    short_text,
 )
 
 ATTRIBUTED = ("ctm15", "ctm3", "i_statements")
@@ -66,7 +65,6 @@ class ProviderReport:
     pathways: list[PathwayResults]
     profile: list[dict[str, object]]
     attributions: list[tuple[str, str]]
-    questions: list[tuple[str, str]]
     question_tables: list[QuestionTable]
     generated: date
     methodology_version: str = METHODOLOGY_VERSION
@@ -82,15 +80,6 @@ def attributions() -> list[tuple[str, str]]:
             name = {"ctm15": "CTM-15", "ctm3": "CTM-3"}.get(instrument.id, instrument.title)
             found.append((name, instrument.attribution))
     return found
-
-
-def question_key() -> list[tuple[str, str]]:
-    """Return (short label, full wording) of every question with item results."""
-    return [
-        (short_text(item.id, item.text), item.text)
-        for instrument_id in ITEM_INSTRUMENTS
-        for item in instruments.get_instrument(instrument_id).items
-    ]
 
 
 def question_tables(pathways: Sequence[PathwayResults],
@@ -110,7 +99,7 @@ def question_tables(pathways: Sequence[PathwayResults],
         for pathway in chosen:
             for item in pathway.items:
                 key = (item["instrument"], item["item_id"])
-                labels.setdefault(key, str(item["short_text"]))
+                labels.setdefault(key, str(item["label"]))
                 if item["reverse"]:
                     notes[key] = (f"Negatively worded: most favourable answer "
                                   f"“{str(item['most_favourable']).lower()}”")
@@ -142,7 +131,6 @@ def build_report(bundle: Bundle, names: Names, labels: Mapping[str, str], provid
         pathways=details,
         profile=profile_rows(bundle, provider, period),
         attributions=attributions(),
-        questions=question_key(),
         question_tables=question_tables(details),
         generated=today or date.today(),
     )

@@ -179,11 +179,11 @@ def favourable_answers(instrument_id: str, item_id: str) -> dict[str, object]:
             "favourable": either(positive)}
 
 
-def short_text(item_id: str, text: str, words: int = 10) -> str:
-    """Return a question's id and first words, for tables that give the full wording once."""
-    parts = text.split()
-    start = text if len(parts) <= words else " ".join(parts[:words]).rstrip(",;:") + "…"
-    return f"{item_id.upper()} {start}"
+def question_label(item_id: str, text: str) -> str:
+    """Return a question as tables name it: its id and whole wording ("Q4 When I left the
+    hospital, …"). Never cut short: many statements share their first ten words, and the
+    CTM-15 is used unmodified, so no shorter title of ours stands in for it."""
+    return f"{item_id.upper()} {text}"
 
 
 @cache
@@ -374,7 +374,7 @@ def item_rows(bundle: Bundle, provider: str, pathway: str, period: str) -> list[
     for record in table.to_dict("records"):
         title, text = item_text(f"{record['instrument']}.{record['item_id']}")
         rows.append({**record, "instrument_title": title, "text": text,
-                     "short_text": short_text(record["item_id"], text),
+                     "label": question_label(record["item_id"], text),
                      **favourable_answers(record["instrument"], record["item_id"])})
     return rows
 
@@ -425,7 +425,7 @@ def priority_rows(bundle: Bundle, provider: str, pathway: str, period: str,
     for record in rows.to_dict("records"):
         title, text = item_text(record["item"])
         chosen.append({**record, "instrument_title": title, "text": text,
-                       "short_text": short_text(record["item"].split(".")[1], text)})
+                       "label": question_label(record["item"].split(".")[1], text)})
     return chosen
 
 

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from staff import Staff, sign_in
 from weasyprint.urls import FatalURLFetchingError
 
+import instruments
 from survey_app.auth.scope import Scope
 from survey_app.extensions import db
 from survey_app.models import AuditEvent, Organisation
@@ -110,6 +111,23 @@ def test_the_report_explains_bands_where_it_shows_them(
     for pathway in banded:
         table = flat.index(f"Scores for {pathway.name}, {full_period}")
         assert sentence in flat[table:flat.index("Over time", table)]
+
+
+def test_the_question_tables_give_each_question_whole(
+    rz1_pdf: Path, results_app: Flask, full_period: str
+) -> None:
+    """Cut to their first words, "The hospital staff …" questions could not be told apart."""
+    wording = {f"{item.id.upper()} {item.text}"
+               for instrument in ("ctm15", "i_statements")
+               for item in instruments.get_instrument(instrument).items}
+    report = report_of(results_app, "RZ1", full_period)
+    for table in report.question_tables:
+        labels = [row.label for row in table.rows]
+        assert len(labels) == len(wording) and set(labels) == wording
+    flat = " ".join(pdf_text(rz1_pdf, layout=False).split())
+    section = flat[flat.index("Question by question"):flat.index("What matters most")]
+    missing = [label for label in wording if label not in section]
+    assert missing == [] and "…" not in section
 
 
 def test_every_page_renders_to_an_image(rz1_pdf: Path, tmp_path: Path) -> None:

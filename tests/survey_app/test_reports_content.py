@@ -18,7 +18,7 @@ from survey_app.services.results_views import Funnel, FunnelPoint, TrendPoint
 def pathway(code: str, top_boxes: list[object]) -> SimpleNamespace:
     """A pathway's results as the report reads them: code, name and item rows."""
     items = [
-        {"instrument": "ctm15", "item_id": f"q{i + 1}", "short_text": f"Q{i + 1} Words…",
+        {"instrument": "ctm15", "item_id": f"q{i + 1}", "label": f"Q{i + 1} Words",
          "top_box": value, "benchmark_top_box": 0.5, "reverse": False}
         for i, value in enumerate(top_boxes)
     ]
@@ -30,7 +30,7 @@ def test_question_tables_put_pathways_side_by_side_and_keep_suppressed_cells() -
     tables = question_tables(pathways, per_table=5)  # type: ignore[arg-type]
     assert [t.pathways for t in tables] == [["P0", "P1", "P2", "P3"], ["P4", "P5", "P6", "P7"]]
     first = tables[0].rows
-    assert [row.label for row in first] == ["Q1 Words…", "Q2 Words…", "Q3 Words…"]
+    assert [row.label for row in first] == ["Q1 Words", "Q2 Words", "Q3 Words"]
     assert first[0].cells == [(0.61, 0.5)] * 4
     assert first[1].cells == [("*", 0.5)] * 4 and first[2].cells == [(None, 0.5)] * 4
 
