@@ -48,6 +48,7 @@ def credential_required(view: View) -> View:
 
 def init_app(app: Flask) -> None:
     """Register the blueprint and ``flask intake``."""
+    from survey_app.intake import csv_commands  # noqa: F401  (flask intake csv, template)
     from survey_app.intake.commands import intake_group
 
     app.register_blueprint(bp)
