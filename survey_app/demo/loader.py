@@ -1,8 +1,10 @@
-"""Load the demo world into the database with bulk Core inserts, in one transaction.
+"""Load the demo world into the database with bulk Core inserts.
 
-Rows are inserted with ``executemany`` (``INSERT … RETURNING`` where later rows need the
-ids), not ORM objects one by one, so a few thousand responses load in seconds on SQLite
-and PostgreSQL alike. Nothing is committed unless everything loaded.
+Discharges answered online come in through intake, four weeks at a time, as a trust's
+would (:mod:`survey_app.demo.intake_feed`); responses, answers and comments are inserted
+with ``executemany`` (``INSERT … RETURNING`` where later rows need the ids), not ORM
+objects one by one, so thousands of responses load in seconds on SQLite and PostgreSQL
+alike. Each intake batch commits as intake does; the rest commits at the end.
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Table, insert
+from sqlalchemy import Table, func, insert, select
 from tqdm import tqdm
 
+from survey_app.demo import intake_feed
 from survey_app.demo.catalogue import COMMISSIONERS, PATHWAYS, PROVIDERS
 from survey_app.demo.generator import Events, Outcomes, draw_answers, draw_events, draw_outcomes
 from survey_app.extensions import db
@@ -25,6 +28,7 @@ from survey_app.models import (
     Organisation,
     Pathway,
     Response,
+    SurveyRoute,
     TransitionEvent,
     utcnow,
 )
@@ -158,17 +162,18 @@ def load_demo(*, seed: int, event_count: int, today: date | None = None) -> Demo
     for slug in STANDARD_SURVEYS:
         ensure_survey(slug)
     survey = ensure_survey(DEMO_SURVEY)
+    db.session.add(SurveyRoute(survey=survey))  # every demo discharge gets the demo survey
     questions = build_questions(load_instruments(survey, "en"))
     events = draw_events(rng, event_count, today or now.date())
     outcomes = draw_outcomes(rng, events, len(questions))
-    event_ids = insert_rows(
-        TransitionEvent.__table__,
-        event_rows(events, provider_ids, site_ids, pathway_ids),
-        "events",
-        ids=True,
-    )
+    invitation_ids = intake_feed.feed(events, outcomes, rng, seed, now)
+    direct = [i for i, channel in enumerate(outcomes.channel)
+              if channel not in intake_feed.INTAKE_CHANNELS]
+    rows = event_rows(events, provider_ids, site_ids, pathway_ids)
+    event_ids = insert_rows(TransitionEvent.__table__, [rows[i] for i in direct], "events",
+                            ids=True)
     invitation_rows = []
-    for i, event_id in enumerate(event_ids):
+    for i, event_id in zip(direct, event_ids, strict=True):
         invited = outcomes.invited_at[i]
         expires = invited + timedelta(days=42)
         invitation_rows.append({
@@ -177,12 +182,16 @@ def load_demo(*, seed: int, event_count: int, today: date | None = None) -> Demo
             "expires_at": expires, "status": invitation_status(outcomes, i, expires, now),
             "declined_at": invited + timedelta(days=2) if outcomes.declined[i] else None,
         })
-    invitation_ids = insert_rows(Invitation.__table__, invitation_rows, "invitations", ids=True)
+    invitation_ids.update(zip(direct, insert_rows(
+        Invitation.__table__, invitation_rows, "invitations", ids=True), strict=True))
     respondents = np.flatnonzero(outcomes.responded)
     response_rows = []
+    ended_at: dict[int, Any] = {}
     for i in respondents:
         started = min(outcomes.started_at[i], now - timedelta(hours=1))
         finished = started + timedelta(minutes=int(outcomes.minutes_taken[i]))
+        if outcomes.complete[i]:
+            ended_at[i] = finished
         response_rows.append({
             "invitation_id": invitation_ids[i], "mode": MODE_FOR_CHANNEL[outcomes.channel[i]],
             "language": "en", "completed_by": str(outcomes.completed_by[i]),
@@ -204,11 +213,19 @@ def load_demo(*, seed: int, event_count: int, today: date | None = None) -> Demo
                     {**about, "code": codes[i, column], "answered_at": row["updated_at"]})
     insert_rows(Answer.__table__, answer_rows, "answers", ids=False)
     insert_rows(Comment.__table__, comment_rows, "comments", ids=False)
+    intake_invited = {i: invitation_ids[i] for i in invitation_ids if i not in set(direct)}
+    ended_at.update({i: outcomes.invited_at[i] + timedelta(days=2)
+                     for i in intake_invited if outcomes.declined[i]})
+    expiries = dict(db.session.execute(select(Invitation.id, Invitation.expires_at).where(
+        Invitation.id.in_(list(intake_invited.values())))).all())
+    intake_feed.settle(intake_invited, {
+        i: invitation_status(outcomes, i, expiries[invitation_id], now)
+        for i, invitation_id in intake_invited.items()}, ended_at, expiries, now)
     db.session.commit()
     return DemoSummary(
         organisations=len(COMMISSIONERS) + len(PROVIDERS) + sum(len(s) for s in site_ids),
         pathways=len(pathway_ids),
-        events=len(event_ids),
+        events=db.session.scalar(select(func.count()).select_from(TransitionEvent)),
         invitations=len(invitation_ids),
         submitted=int(outcomes.complete.sum()),
         partial=int((outcomes.responded & ~outcomes.complete).sum()),

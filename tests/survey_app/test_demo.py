@@ -13,7 +13,17 @@ from staff import sign_in
 import instruments
 from survey_app import create_app
 from survey_app.extensions import db
-from survey_app.models import Invitation, Organisation, Pathway, Response
+from survey_app.models import (
+    ContactDetails,
+    IntakeBatch,
+    Invitation,
+    Message,
+    Organisation,
+    Pathway,
+    Response,
+    TransitionEvent,
+    utcnow,
+)
 from survey_app.services.journey import open_journey
 
 LINK = re.compile(r"^http://demo\.test:8080/s/([A-Za-z0-9_-]{43})$", re.MULTILINE)
@@ -51,7 +61,17 @@ def test_demo_loads_a_consistent_world_and_prints_working_links(
         assert count_of(Organisation, Organisation.type_code == "provider") >= 12
         assert count_of(Organisation, Organisation.type_code == "commissioner") == 3
         assert count_of(Pathway) == 8
-        assert count_of(Invitation) == 403
+        # Online discharges came in through intake, as a trust's do: in batches, each
+        # either invited or excluded with its reason, with messages scheduled and sent.
+        excluded = count_of(TransitionEvent, TransitionEvent.exclusion_reason.is_not(None))
+        assert 0 < excluded < 40
+        assert count_of(Invitation) == 400 - excluded + 3
+        assert count_of(IntakeBatch, IntakeBatch.source == "demo") >= 12
+        assert count_of(Message, Message.status == "delivered") > 400
+        assert count_of(TransitionEvent, TransitionEvent.patient_key.is_not(None)) > 300
+        open_windows = count_of(Invitation, Invitation.expires_at > utcnow(),
+                                Invitation.status.in_(("sent", "started")))
+        assert count_of(ContactDetails) <= open_windows  # closed windows keep no contacts
         submitted = count_of(Response, Response.status == "submitted")
         partial = count_of(Response, Response.status == "in_progress")
         assert submitted > 100 and partial > 10
@@ -85,7 +105,8 @@ def test_if_empty_keeps_existing_data_but_still_prints_fresh_links(
     output, tokens = run_demo(runner, "--if-empty", "--links", "2")
     assert "already present: skipping the bulk load" in output and len(tokens) == 2
     with app.app_context():
-        assert count_of(Invitation) == 53
+        assert count_of(Invitation) == 50 - count_of(
+            TransitionEvent, TransitionEvent.exclusion_reason.is_not(None)) + 3
         assert all(open_journey(token).answers == {} for token in tokens)
     refused = runner.invoke(args=["demo", "--events", "50"])
     assert refused.exit_code == 1
