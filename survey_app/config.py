@@ -32,6 +32,9 @@ KNOWN_DEV_SECRETS = frozenset(
 # an instrument may allow, instruments.schema.FREE_TEXT_LIMIT), at most 4 bytes each in
 # UTF-8 and 3 times that URL-encoded (60,000 bytes), with the CSRF token and field names.
 MAX_REQUEST_BYTES = 64 * 1024
+# HL7 v2 messages and FHIR Bundles posted to /intake/* by an integration engine: a Bundle
+# of a day's discharges at a large trust (about 2,000 Encounters with their Patients).
+INTAKE_REQUEST_BYTES = 10 * 1024 * 1024
 
 
 # Tunable from the environment as they are (see docs/operations.md): rate limits in
@@ -216,6 +219,11 @@ def settings_from_environment(
         "SESSION_COOKIE_SECURE": env == "production",
         "WTF_CSRF_TIME_LIMIT": None,  # a frail respondent may pause for hours on one page
         "MAX_CONTENT_LENGTH": int(environ.get("MAX_CONTENT_LENGTH", MAX_REQUEST_BYTES)),
+        "INTAKE_MAX_CONTENT_LENGTH": whole_number(environ, "INTAKE_MAX_CONTENT_LENGTH",
+                                                  INTAKE_REQUEST_BYTES),
+        # PID-3 identifier types or assigning authorities that mark the NHS number.
+        "HL7_NHS_NUMBER_CODES": environ.get("HL7_NHS_NUMBER_CODES",
+                                            "NH,NHS,NHSNBR,2.16.840.1.113883.2.1.4.1"),
         "INVITATION_VALID_DAYS": int(environ.get("INVITATION_VALID_DAYS", "42")),
         "RATELIMIT_STORAGE_URI": storage,
         "RATELIMIT_STRATEGY": "moving-window",  # no double burst at a window's edge
