@@ -25,6 +25,8 @@ from survey_app.models import AuditEvent, Organisation, Pathway
 # page and the sign-in pages themselves. Everything else must need a staff sign-in.
 PUBLIC_ENDPOINTS = {"index", "static", "frontend_asset", "auth.sign_in", "auth.signed_out"}
 PUBLIC_BLUEPRINTS = {"patient"}
+# Machine-to-machine routes: an integration engine's bearer credential, not a staff sign-in.
+CREDENTIAL_BLUEPRINTS = {"intake"}
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
@@ -32,9 +34,13 @@ def is_public(rule: Rule) -> bool:
     return rule.endpoint in PUBLIC_ENDPOINTS or rule.endpoint.split(".")[0] in PUBLIC_BLUEPRINTS
 
 
+def needs_credential(rule: Rule) -> bool:
+    return rule.endpoint.split(".")[0] in CREDENTIAL_BLUEPRINTS
+
+
 def staff_rules(app: Flask, prefix: str = "/") -> list[Rule]:
     return [rule for rule in app.url_map.iter_rules()
-            if not is_public(rule) and rule.rule.startswith(prefix)]
+            if not is_public(rule) and not needs_credential(rule) and rule.rule.startswith(prefix)]
 
 
 def build_paths(app: Flask, rule: Rule, values: dict[str, object]) -> list[str]:
@@ -170,6 +176,29 @@ def provider_page_leaks(
 def test_every_staff_route_sends_anonymous_visitors_to_sign_in(app: Flask) -> None:
     assert {rule.endpoint.split(".")[0] for rule in staff_rules(app)} >= {"admin", "auth"}
     assert routes_open_to_anonymous_visitors(app) == {}
+
+
+def test_every_intake_route_answers_401_without_a_live_credential(app: Flask) -> None:
+    from survey_app.services.intake_credentials import create_credential, revoke_credential
+
+    rules = [rule for rule in app.url_map.iter_rules() if needs_credential(rule)]
+    assert {rule.rule for rule in rules} >= {"/intake/hl7", "/intake/fhir"}
+    assert all(rule.rule.startswith("/intake/") for rule in rules)
+    with app.app_context():
+        credential, secret = create_credential(organisation("RX1"), "engine")
+        revoke_credential(credential)
+    client = app.test_client()
+    answers = {}
+    for rule in rules:
+        for path in build_paths(app, rule, {}):
+            for method in sorted(set(METHODS) & (rule.methods or set())):
+                for header in ({}, {"Authorization": "Bearer ctsi_guess"},
+                               {"Authorization": f"Bearer {secret}"},  # revoked
+                               {"Authorization": f"Basic {secret}"}):
+                    response = client.open(path, method=method, headers=header, data=b"x")
+                    answers[f"{method} {rule.rule} {sorted(header)}"] = (
+                        response.status_code, response.headers.get("WWW-Authenticate"))
+    assert set(answers.values()) == {(401, 'Bearer realm="intake"')}, answers
 
 
 def test_the_meta_test_notices_a_route_that_forgets_to_ask_for_sign_in(app: Flask) -> None:
