@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from intake_data import intake_world
 from sqlalchemy import func, select
 
 from survey_app.extensions import db
+from survey_app.integrations.fhir_discharge import DISPOSITION_SETTINGS, NHS_NUMBER
 from survey_app.models import (
     ContactDetails,
     IntakeBatch,
@@ -213,6 +215,16 @@ def test_a_bundle_over_the_intake_limit_is_413_as_fhir(app: Flask) -> None:
     response = post(app.test_client(), secret, fixture("fhir/valid_bundle.json"))
     assert response.status_code == 413
     assert issues(response)[0][1:3] == ("too-costly", "Bundle")
+
+
+def test_operations_documents_the_fhir_mapping_and_its_defaults() -> None:
+    docs = (Path(__file__).parents[2] / "docs" / "operations.md").read_text()
+    section = docs.split("### FHIR", 1)[1].split("\n## ", 1)[0]
+    for code in (code.lower() for code in DISPOSITION_SETTINGS if not code.isdigit()):
+        assert f"`{code}`" in section, code
+    for text in ("POST /intake/fhir", NHS_NUMBER, "**201**", "**200**", "**400**", "**401**",
+                 "**413**", "**415**"):
+        assert text in section, text
 
 
 # ---- No input makes it fail ----------------------------------------------------------------

@@ -18,7 +18,14 @@ from sqlalchemy import func, select
 
 from survey_app.extensions import db
 from survey_app.integrations.code_maps import CodeMaps
-from survey_app.integrations.hl7_discharge import Hl7Options, discharge, import_hl7
+from survey_app.integrations.hl7_discharge import (
+    DESTINATION_SETTINGS,
+    DISPOSITION_SETTINGS,
+    ORIGINS,
+    Hl7Options,
+    discharge,
+    import_hl7,
+)
 from survey_app.integrations.hl7_message import (
     hl7_moment,
     read_message,
@@ -184,6 +191,20 @@ def test_messages_split_on_any_segment_end_blank_lines_and_frames(join: str) -> 
     for data in (plain, blank, framed, batch):
         ids = [read_message(chunk).control_id for chunk in split_messages(data)]
         assert ids == ["MSG00001", "MSG00002", "MSG00003"]
+
+
+def test_operations_documents_each_field_default_and_setting() -> None:
+    docs = (Path(__file__).parents[2] / "docs" / "operations.md").read_text()
+    section = docs.split("### HL7 v2", 1)[1].split("### FHIR", 1)[0]
+    for where in set(ORIGINS.values()):
+        assert f"| {where} " in section or f"| {where}/" in section, where
+    for code in {**DISPOSITION_SETTINGS, **DESTINATION_SETTINGS}:
+        assert code in section, code
+    for name in ("INTAKE_MAX_CONTENT_LENGTH", "HL7_NHS_NUMBER_CODES", "MLLP_PROVIDER"):
+        assert f"| `{name}` |" in docs, name
+    for command in ("intake hl7", "intake mllp", "intake map add", "intake map list",
+                    "intake map remove"):
+        assert f"flask --app wsgi {command}" in section, command
 
 
 # ---- Files on the command line -------------------------------------------------------------
