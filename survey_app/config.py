@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
@@ -170,6 +171,41 @@ def check_contact_key(raw: str | None) -> str:
     return ",".join(keys)
 
 
+NOTIFY_KEY_PATTERN = re.compile(r"^.+-[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}"
+                                r"-[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}$")
+UUID_PATTERN = re.compile(r"^[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}$")
+
+
+def messaging_settings(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Return the sending settings (docs/operations.md, "Messages and reminders"), checked:
+    a GOV.UK Notify key as Notify issues it, template ids as ``name=uuid,…``, a callback
+    token of at least 10 characters (Notify's minimum)."""
+    key = environ.get("NOTIFY_API_KEY", "").strip()
+    if key and not NOTIFY_KEY_PATTERN.match(key):
+        raise ConfigError("NOTIFY_API_KEY is not a GOV.UK Notify API key (name-service id-"
+                          "secret, as shown once on Notify's API integration page).")
+    templates: dict[str, str] = {}
+    listed = environ.get("NOTIFY_TEMPLATE_IDS", "").split(",")
+    for part in filter(None, (piece.strip() for piece in listed)):
+        name, _, template_id = (text.strip() for text in part.partition("="))
+        if not name or not UUID_PATTERN.match(template_id.lower()):
+            raise ConfigError(f"NOTIFY_TEMPLATE_IDS: {part!r} is not name=template-uuid.")
+        templates[name] = template_id.lower()
+    token = environ.get("NOTIFY_CALLBACK_TOKEN", "").strip()
+    if token and len(token) < 10:
+        raise ConfigError("NOTIFY_CALLBACK_TOKEN must be at least 10 characters (Notify's "
+                          "minimum for a callback bearer token).")
+    return {
+        "NOTIFY_API_KEY": key or None,
+        "NOTIFY_BASE_URL": environ.get("NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk"),
+        "NOTIFY_CALLBACK_TOKEN": token or None,
+        "NOTIFY_TEMPLATE_IDS": templates,
+        "NOTIFY_RATE_PER_MINUTE": whole_number(environ, "NOTIFY_RATE_PER_MINUTE", 3000),
+        "MESSAGE_MAX_ATTEMPTS": whole_number(environ, "MESSAGE_MAX_ATTEMPTS", 6),
+        "SURVEY_BASE_URL": environ.get("SURVEY_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+    }
+
+
 def settings_from_environment(
     environ: Mapping[str, str], instance_path: str, overrides: Mapping[str, Any]
 ) -> dict[str, Any]:
@@ -231,6 +267,7 @@ def settings_from_environment(
         "RATELIMIT_ENABLED": env != "test",
         "BABEL_DEFAULT_LOCALE": "en",
     }
+    settings.update(messaging_settings(environ))
     settings.update(tunable_settings(environ))
     settings.update(overrides)
     if settings.get("SQLALCHEMY_DATABASE_URI"):

@@ -23,6 +23,8 @@ from survey_app.models.time import UTCDateTime, utcnow
 MESSAGE_KINDS = ("invitation", "reminder_1", "reminder_2")
 MESSAGE_CHANNELS = ("sms", "email")
 MESSAGE_STATUSES = ("scheduled", "sending", "sent", "delivered", "failed", "cancelled")
+# How a message went out: stored in the embedded outbox, or handed to GOV.UK Notify.
+MESSAGE_TRANSPORTS = ("outbox", "notify")
 
 
 class ContactDetails(db.Model):
@@ -49,6 +51,7 @@ class Message(db.Model):
         one_of("kind", MESSAGE_KINDS, name="kind"),
         one_of("channel", MESSAGE_CHANNELS, name="channel"),
         one_of("status", MESSAGE_STATUSES, name="status"),
+        one_of("sent_via", MESSAGE_TRANSPORTS, name="sent_via", nullable=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -65,5 +68,10 @@ class Message(db.Model):
     body: Mapped[str | None] = mapped_column(Text)  # encrypted; erased at window close
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Who is sending it: the run that claimed it (status "sending") and when, so two runs
+    # never send one message and a run that died can be recovered (services/messages.py).
+    claim_id: Mapped[str | None] = mapped_column(String(32))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_via: Mapped[str | None] = mapped_column(String(6))
 
     invitation: Mapped[Invitation] = relationship()
