@@ -61,6 +61,7 @@ def init_app(app: Flask) -> None:
     """Register the app's own commands."""
     from survey_app.comments_cli import comments_group
     from survey_app.demo.command import demo_command
+    from survey_app.messages_cli import messages_group
     from survey_app.reports.command import reports_group
 
     app.cli.add_command(demo_command)
@@ -68,3 +69,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(export_invitations_command)
     app.cli.add_command(reports_group)
     app.cli.add_command(comments_group)
+    app.cli.add_command(messages_group)
