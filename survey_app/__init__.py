@@ -14,6 +14,7 @@ from flask import Flask
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     """Build the app; ``overrides`` (tests) win over settings from the environment."""
     from survey_app import auth, cli, config, extensions, intake, logs, web
+    from survey_app.callbacks import bp as callbacks_bp
     from survey_app.patient import bp as patient_bp
     from survey_app.provider import bp as provider_bp
 
@@ -27,4 +28,5 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     auth.init_app(app)  # staff sign-in, roles and scope; the administrators' pages
     app.register_blueprint(provider_bp)  # provider portal: results, charts and reports
     intake.init_app(app)  # HL7 v2 and FHIR from integration engines; flask intake …
+    app.register_blueprint(callbacks_bp)  # GOV.UK Notify's delivery receipts
     return app

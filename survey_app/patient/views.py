@@ -23,6 +23,7 @@ from survey_app.patient.pages import (
     resume_url,
 )
 from survey_app.services import journey as service
+from survey_app.services import message_status
 from survey_app.services.journey import IncompleteResponse, Journey, LinkError
 from survey_app.web import render_error
 
@@ -169,15 +170,17 @@ def done(token: str) -> str | HTTPResponse:
 def decline(token: str) -> str | HTTPResponse:
     """Ask "Are you sure?", then record that the person does not want to take part."""
     if request.method == "POST":
-        service.decline(token)
+        service.decline(token, opt_out=request.form.get("opt_out") == "yes")
         return redirect(url_for("patient.decline", token=token))
     try:
-        open_journey(token)
+        journey = open_journey(token)
     except LinkError as error:
         if error.kind != "declined":
             raise
-        return render_template("patient/link_declined.html")  # the confirmation, 200
+        return render_template("patient/link_declined.html",  # the confirmation, 200
+                               opted_out=message_status.has_opted_out(token))
     return render_template(
         "patient/decline.html",
         back_url=url_for("patient.start", token=token, intro="yes"),
+        can_opt_out=journey.invitation.event.patient_key is not None,
     )

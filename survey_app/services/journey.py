@@ -19,6 +19,7 @@ import instruments
 from survey_app.extensions import db
 from survey_app.models import Answer, Comment, Invitation, Response, Survey, utcnow
 from survey_app.models.response import MODES
+from survey_app.services import message_status
 from survey_app.services.invitations import find_invitation
 from survey_app.services.masking import mask_identifiers
 from survey_app.services.upsert import insert_for
@@ -458,6 +459,7 @@ def submit(journey: Journey) -> Response:
         .where(_responses.c.id == response_id, _responses.c.status != "submitted")
         .values(status="submitted", submitted_at=now, updated_at=now)
     )
+    message_status.cancel_remaining([invitation_id], "response submitted")
     db.session.commit()
     journey.response = db.session.get(Response, response_id, populate_existing=True)
     if journey.response is None:  # declined (and so deleted) between reading and writing
@@ -465,8 +467,10 @@ def submit(journey: Journey) -> Response:
     return journey.response
 
 
-def decline(token: str) -> None:
-    """Record "I don't want to take part": stop reminders and discard any partial answers."""
+def decline(token: str, *, opt_out: bool = False) -> None:
+    """Record "I don't want to take part": stop reminders and discard any partial answers;
+    with ``opt_out``, also "do not contact me about surveys again" (recorded by patient
+    key, every message still to go to the person cancelled)."""
     invitation = find_invitation(token)
     if invitation is None:
         raise LinkError("unknown")
@@ -478,7 +482,13 @@ def decline(token: str) -> None:
     ):
         if closed_link_error(invitation_id).kind == "completed":
             raise LinkError("completed")
+        if opt_out:  # already declined, now opting out as well
+            message_status.opt_out(invitation_id)
+            db.session.commit()
         return  # already declined: nothing more to do
+    message_status.cancel_remaining([invitation_id], "declined")
+    if opt_out:
+        message_status.opt_out(invitation_id)
     unsent = select(_responses.c.id).where(
         _responses.c.invitation_id == invitation_id, _responses.c.status == "in_progress"
     )

@@ -27,6 +27,8 @@ PUBLIC_ENDPOINTS = {"index", "static", "frontend_asset", "auth.sign_in", "auth.s
 PUBLIC_BLUEPRINTS = {"patient"}
 # Machine-to-machine routes: an integration engine's bearer credential, not a staff sign-in.
 CREDENTIAL_BLUEPRINTS = {"intake"}
+# Callbacks from services outside (GOV.UK Notify's receipts): that service's bearer token.
+CALLBACK_BLUEPRINTS = {"callbacks"}
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
@@ -38,9 +40,14 @@ def needs_credential(rule: Rule) -> bool:
     return rule.endpoint.split(".")[0] in CREDENTIAL_BLUEPRINTS
 
 
+def is_callback(rule: Rule) -> bool:
+    return rule.endpoint.split(".")[0] in CALLBACK_BLUEPRINTS
+
+
 def staff_rules(app: Flask, prefix: str = "/") -> list[Rule]:
     return [rule for rule in app.url_map.iter_rules()
-            if not is_public(rule) and not needs_credential(rule) and rule.rule.startswith(prefix)]
+            if not is_public(rule) and not needs_credential(rule) and not is_callback(rule)
+            and rule.rule.startswith(prefix)]
 
 
 def build_paths(app: Flask, rule: Rule, values: dict[str, object]) -> list[str]:
@@ -199,6 +206,21 @@ def test_every_intake_route_answers_401_without_a_live_credential(app: Flask) ->
                     answers[f"{method} {rule.rule} {sorted(header)}"] = (
                         response.status_code, response.headers.get("WWW-Authenticate"))
     assert set(answers.values()) == {(401, 'Bearer realm="intake"')}, answers
+
+
+def test_every_callback_route_answers_401_without_its_token(app: Flask) -> None:
+    app.config["NOTIFY_CALLBACK_TOKEN"] = "the-real-callback-token"
+    rules = [rule for rule in app.url_map.iter_rules() if is_callback(rule)]
+    assert {rule.rule for rule in rules} == {"/callbacks/notify"}
+    client = app.test_client()
+    answers = {}
+    for rule in rules:
+        for method in sorted(set(METHODS) & (rule.methods or set())):
+            for header in ({}, {"Authorization": "Bearer a-guess-at-it"},
+                           {"Authorization": "Basic the-real-callback-token"}):
+                response = client.open(rule.rule, method=method, headers=header, json={})
+                answers[f"{method} {rule.rule} {sorted(header)}"] = response.status_code
+    assert set(answers.values()) == {401}, answers
 
 
 def test_the_meta_test_notices_a_route_that_forgets_to_ask_for_sign_in(app: Flask) -> None:
