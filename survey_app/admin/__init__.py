@@ -21,6 +21,7 @@ def require_administrator() -> None:
 
 from survey_app.admin import (  # noqa: E402, F401  (registers the routes on bp)
     comments,
+    messages,
     organisations,
     pathways,
     surveys,

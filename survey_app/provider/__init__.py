@@ -21,4 +21,4 @@ def register_filters(state: BlueprintSetupState) -> None:
     state.app.jinja_env.filters.update(FILTERS)
 
 
-from survey_app.provider import comments, views  # noqa: E402,F401  (registers the routes)
+from survey_app.provider import comments, funnel, views  # noqa: E402,F401  (the routes)
