@@ -1,5 +1,5 @@
-"""Administrators' pages at ``/admin/``: organisations and sites, pathways, surveys, users
-and the audit log. Every route is for administrators only (checked once, for the whole
+"""Administrators' pages at ``/admin/``: organisations and sites, pathways, surveys, users,
+intake and the audit log. Every route is for administrators only (checked once, for the whole
 blueprint); the rules live in the services each view calls.
 """
 
@@ -21,6 +21,7 @@ def require_administrator() -> None:
 
 from survey_app.admin import (  # noqa: E402, F401  (registers the routes on bp)
     comments,
+    intake,
     messages,
     organisations,
     pathways,

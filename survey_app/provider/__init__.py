@@ -21,4 +21,9 @@ def register_filters(state: BlueprintSetupState) -> None:
     state.app.jinja_env.filters.update(FILTERS)
 
 
-from survey_app.provider import comments, funnel, views  # noqa: E402,F401  (the routes)
+from survey_app.provider import (  # noqa: E402,F401  (registers the routes)
+    comments,
+    funnel,
+    intake,
+    views,
+)
