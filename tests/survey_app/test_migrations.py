@@ -21,8 +21,8 @@ TABLES = {
     "alembic_version", "organisation_types", "organisations", "pathways", "transition_events",
     "surveys", "survey_instruments", "invitations", "responses", "answers",
     "staff_users", "staff_memberships", "audit_events", "comments", "comment_follow_ups",
-    "intake_batches", "intake_issues", "intake_credentials", "opt_outs", "survey_routes", "exclusion_rules",
-    "code_mappings", "contact_details", "messages",
+    "intake_batches", "intake_issues", "intake_credentials", "opt_outs", "survey_routes",
+    "exclusion_rules", "code_mappings", "contact_details", "messages",
 }
 
 
