@@ -64,7 +64,7 @@ class IntakeRefused(ValueError):
     """The input cannot be read at all (encoding, structure): nothing of it is imported."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Plan:
     """A discharge that will be stored, and the survey it gets (None when excluded)."""
 

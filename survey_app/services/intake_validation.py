@@ -54,7 +54,7 @@ DRAMA_MOBILES = "+447700900"
 UK_MOBILE = re.compile(r"^(?:\+44|0044|0)7([1-57-9]\d{8})$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Problem:
     """Why a row or message was refused: where, which field, the value (masked), what."""
 
@@ -72,7 +72,7 @@ class RawDischarge:
     fields: dict[str, str | None]
 
 
-@dataclass
+@dataclass(slots=True)  # a batch holds every accepted discharge until it is stored
 class Discharge:
     """A discharge that passed every field rule."""
 
