@@ -48,12 +48,12 @@ def credential_required(view: View) -> View:
 
 def init_app(app: Flask) -> None:
     """Register the blueprint and ``flask intake``."""
-    from survey_app.intake import csv_commands  # noqa: F401  (flask intake csv, template)
     import survey_app.intake.fhir_views  # noqa: F401  (POST /intake/fhir)
     import survey_app.intake.hl7_commands  # noqa: F401  (flask intake hl7, mllp)
     import survey_app.intake.hl7_views  # noqa: F401  (POST /intake/hl7)
     import survey_app.intake.limits  # noqa: F401  (INTAKE_MAX_CONTENT_LENGTH)
     import survey_app.intake.map_commands  # noqa: F401  (flask intake map)
+    from survey_app.intake import csv_commands  # noqa: F401  (flask intake csv, template)
     from survey_app.intake.commands import intake_group
 
     app.register_blueprint(bp)

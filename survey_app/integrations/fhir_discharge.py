@@ -164,7 +164,7 @@ def identifier(identifiers: list[Any] | None, *systems: str) -> str:
 def codes(*concepts: Any) -> list[str]:
     """Return every coding's code of the given CodeableConcepts, in order."""
     return [str(coding.code) for concept in concepts if concept is not None
-            for coding in concept.coding or [] if coding.code]
+            for coding in concept.coding or [] if coding is not None and coding.code]
 
 
 def moment(value: Any) -> str:
@@ -199,7 +199,7 @@ class Entries:
 def contacts(patient: Any) -> tuple[str, str]:
     """Return (mobile, email): current telecoms, best rank first, mobile use preferred."""
     now = utcnow()
-    current = [t for t in patient.telecom or [] if t.value and not (
+    current = [t for t in patient.telecom or [] if t is not None and t.value and not (
         t.period and isinstance(t.period.end, datetime) and t.period.end < now)]
     current.sort(key=lambda t: (t.rank or 10_000, t.use != "mobile"))
     mobile = next((t.value for t in current if t.system == "sms" or (
@@ -235,9 +235,11 @@ def encounter_fields(index: int, encounter: Any, entries: Entries, maps: CodeMap
     at, patient = patient_entry
     person = f"Bundle.entry[{at}].resource"
     site_codes, ods_site = [], ""  # the last location is where the patient left from
-    for place in (encounter.location or [])[-1:]:
-        named = [place.location.identifier]
-        found = entries.find(place.location, "Location")
+    places = [place.location for place in encounter.location or []
+              if place is not None and place.location is not None]
+    for place in places[-1:]:
+        named = [place.identifier]
+        found = entries.find(place, "Location")
         named += found[1].identifier or [] if found else []
         site_codes = [identifier([item]) for item in named]
         ods_site = identifier(named, ODS_SITE, ODS_ORGANISATION)

@@ -36,11 +36,12 @@ HL7_WORDING = {"like 2026-11-30T14:05": "like 202611301405+0000",
 
 
 def escape(text: str) -> str:
-    """Escape our separators in ``text`` (HL7 v2 section 2.7)."""
+    """Escape our separators in ``text`` (HL7 v2 section 2.7) and drop control characters
+    (an echoed ``<VT>`` or ``<FS>`` would break the MLLP frame)."""
     for plain, escaped in (("\\", "\\E\\"), ("|", "\\F\\"), ("^", "\\S\\"), ("&", "\\T\\"),
-                           ("~", "\\R\\"), ("\r", " "), ("\n", " ")):
+                           ("~", "\\R\\")):
         text = text.replace(plain, escaped)
-    return text
+    return "".join(char if char.isprintable() else " " for char in text)
 
 
 def echoed(msh: list[str] | None, number: int) -> str:

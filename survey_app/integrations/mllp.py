@@ -110,6 +110,7 @@ class Running:
     """A listener serving in a background thread (for embedding and tests)."""
 
     port: int
+    listener: Listener
     loop: asyncio.AbstractEventLoop
     server: asyncio.Server
     thread: threading.Thread
@@ -128,6 +129,7 @@ class Running:
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(timeout=10)
         self.loop.close()
+        self.listener.worker.shutdown(wait=True)
 
 
 def listen_in_thread(listener: Listener, host: str = "127.0.0.1", port: int = 0) -> Running:
@@ -136,7 +138,7 @@ def listen_in_thread(listener: Listener, host: str = "127.0.0.1", port: int = 0)
     server = loop.run_until_complete(listener.start(host, port))
     thread = threading.Thread(target=loop.run_forever, name="mllp-listener", daemon=True)
     thread.start()
-    return Running(server.sockets[0].getsockname()[1], loop, server, thread)
+    return Running(server.sockets[0].getsockname()[1], listener, loop, server, thread)
 
 
 def serve(listener: Listener, host: str, port: int,

@@ -152,6 +152,20 @@ def test_other_bundle_types_and_resources_are_refused(app: Flask) -> None:
         ("not-supported", "Bundle.entry[7].resource")]
 
 
+def test_nulls_that_fhir_resources_lets_through_are_read_as_absent(app: Flask) -> None:
+    secret = secret_for(app)
+    data = bundle("valid_bundle.json")
+    encounter = data["entry"][3]["resource"]
+    encounter["location"] = [{"location": None}]  # required, yet let through
+    encounter["class"] = None
+    response = post(app.test_client(), secret, data)
+    assert response.status_code == 201, issues(response)
+    with app.app_context():
+        event = db.session.scalars(select(TransitionEvent).where(
+            TransitionEvent.source_reference == "V000001")).one()
+        assert (event.site_id, event.pathway.code) == (None, "stroke")
+
+
 def test_a_service_provider_of_another_trust_is_not_the_credentials_to_send(
     app: Flask
 ) -> None:

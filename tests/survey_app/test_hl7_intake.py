@@ -467,7 +467,9 @@ def test_no_input_makes_the_importer_fail(app: Flask, data: bytes) -> None:
         from survey_app.integrations.hl7_ack import ack
 
         for outcome in result.outcomes:
-            assert acks(ack(outcome).encode())[0]["code"] in ("AA", "AE", "AR")
+            answer = ack(outcome)
+            assert acks(answer.encode())[0]["code"] in ("AA", "AE", "AR")
+            assert answer.replace("\r", "").isprintable()  # nothing that breaks a frame
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[
