@@ -63,17 +63,17 @@ def write_csv(rows: list[dict[str, str]], path: Path) -> None:
 
 
 def hl7_message(n: int, fields: dict[str, str]) -> str:
-    """An ADT^A03 for one discharge, as a hospital's engine sends it."""
+    """An ADT^A03 for one discharge, shaped like the test fixtures' (as a PAS sends it)."""
     when = fields["discharged_at"][:19].replace("-", "").replace(":", "").replace("T", "")
     born = fields["date_of_birth"].replace("-", "")
     phone = fields["mobile_phone"].replace(" ", "")
-    nhs = f"{fields['nhs_number']}^^^NHS^NH" if fields["nhs_number"] else ""
     return "\r".join([
-        f"MSH|^~\\&|PAS|RX1|SURVEY|NHS|{when}||ADT^A03^ADT_A03|MSG{n:07d}|P|2.5",
+        f"MSH|^~\\&|PAS|RX1|CTSURVEY|NHS|{when}||ADT^A03^ADT_A03|MSG{n:07d}|P|2.5.1|||AL|NE||",
         f"EVN|A03|{when}",
-        f"PID|1||{nhs}~H{n:07d}^^^RX1^MR||Patient^Test||{born}|F|||||^PRN^CP^^^^^^^^^{phone}",
-        f"PV1|1|I|RX101^WARD1^BED1||||||||stroke||||||||{fields['source_reference']}|||||||||||"
-        f"||||||01||||||||{when}",
+        f"PID|1||H{n:07d}^^^RX1^MR~{fields['nhs_number']}^^^NHS^NH||PATIENT^ALEX||{born}|F|||"
+        f"1 TEST STREET^^LEEDS^^LS1 1AA||^PRN^CP^^^^^^^^^{phone}",
+        f"PV1|1|I|WARD7^^^RX101|E||||||stroke|||||||||{fields['source_reference']}"
+        f"|||||||||||||||||01||||||||{when}|{when}",  # PV1-44 admitted, PV1-45 discharged
     ]) + "\r"
 
 
