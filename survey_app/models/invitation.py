@@ -20,6 +20,7 @@ from survey_app.models.time import UTCDateTime, utcnow
 
 CHANNELS = ("sms", "email", "kiosk", "paper")
 INVITATION_STATUSES = ("pending", "sent", "started", "completed", "declined", "expired")
+CLOSED_STATUSES = ("completed", "declined", "expired")  # the survey window is over
 
 
 class Invitation(db.Model):

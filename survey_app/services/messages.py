@@ -52,6 +52,7 @@ from survey_app.models import (
     TransitionEvent,
     utcnow,
 )
+from survey_app.models.invitation import CLOSED_STATUSES
 from survey_app.services.message_templates import (
     TemplateError,
     personalisation,
@@ -66,7 +67,6 @@ STALE_AFTER = timedelta(minutes=15)
 BACKOFF_MINUTES = (1, 5, 15, 60, 180)
 RUN_SECONDS = 50  # a run started every minute stops claiming before the next one starts
 STOP_AFTER_RETRIES = 3  # consecutive retryable failures: the service is down, stop the run
-CLOSED = ("completed", "declined", "expired")
 
 _messages = Message.__table__
 _invitations = Invitation.__table__
@@ -177,7 +177,7 @@ def claimed_rows(claim_id: str) -> list[Row]:
 
 def unwanted(row: Row, now: datetime) -> str | None:
     """Say why a claimed message must not go (None: send it)."""
-    if row.invitation_status in CLOSED:
+    if row.invitation_status in CLOSED_STATUSES:
         return f"invitation {row.invitation_status}"
     if row.expires_at <= now:
         return "invitation expired"

@@ -19,10 +19,10 @@ from sqlalchemy import delete, select, update
 
 from survey_app.extensions import db
 from survey_app.models import ContactDetails, Invitation, Message, utcnow
+from survey_app.models.invitation import CLOSED_STATUSES
 from survey_app.services import audit
 
 OPEN = ("pending", "sent", "started")
-CLOSED = ("completed", "declined", "expired")
 
 _invitations = Invitation.__table__
 _messages = Message.__table__
@@ -55,7 +55,7 @@ def close_windows(now: datetime | None = None) -> WindowReport:
         update(_invitations).where(_invitations.c.id.in_(overdue),
                                    _invitations.c.status.in_(OPEN))
         .values(status="expired")).rowcount
-    closed = select(_invitations.c.id).where(_invitations.c.status.in_(CLOSED))
+    closed = select(_invitations.c.id).where(_invitations.c.status.in_(CLOSED_STATUSES))
     report.cancelled = db.session.execute(
         update(_messages).where(_messages.c.invitation_id.in_(closed),
                                 _messages.c.status == "scheduled")
