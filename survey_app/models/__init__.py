@@ -16,6 +16,7 @@ from survey_app.models.invitation import Invitation
 from survey_app.models.organisation import Organisation, OrganisationType
 from survey_app.models.pathway import Pathway
 from survey_app.models.response import Answer, Response
+from survey_app.models.score import ResponseScore
 from survey_app.models.survey import Survey, SurveyInstrument
 from survey_app.models.time import utcnow
 from survey_app.models.user import AuditEvent, StaffMembership, StaffUser
@@ -38,6 +39,7 @@ __all__ = [
     "OrganisationType",
     "Pathway",
     "Response",
+    "ResponseScore",
     "StaffMembership",
     "StaffUser",
     "Survey",

@@ -22,7 +22,7 @@ TABLES = {
     "surveys", "survey_instruments", "invitations", "responses", "answers",
     "staff_users", "staff_memberships", "audit_events", "comments", "comment_follow_ups",
     "intake_batches", "intake_issues", "intake_credentials", "opt_outs", "survey_routes",
-    "exclusion_rules", "code_mappings", "contact_details", "messages",
+    "exclusion_rules", "code_mappings", "contact_details", "messages", "response_scores",
 }
 
 
