@@ -4,7 +4,8 @@ Discharges answered online come in through intake, four weeks at a time, as a tr
 would (:mod:`survey_app.demo.intake_feed`); responses, answers and comments are inserted
 with ``executemany`` (``INSERT … RETURNING`` where later rows need the ids), not ORM
 objects one by one, so thousands of responses load in seconds on SQLite and PostgreSQL
-alike. Each intake batch commits as intake does; the rest commits at the end.
+alike. Each intake batch commits as intake does; the rest commits at the end, and the
+submitted responses are then scored in bulk, as ``flask results rescore`` does.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from survey_app.models import (
     utcnow,
 )
 from survey_app.models.event import AGE_BANDS
+from survey_app.services import response_scores
 from survey_app.services.invitations import hash_token, new_token
 from survey_app.services.journey import build_questions, load_instruments
 from survey_app.services.masking import mask_identifiers
@@ -148,6 +150,15 @@ def comment_row(about: dict[str, Any], words: str, at: Any) -> dict[str, Any]:
             "created_at": at, "updated_at": at}
 
 
+def store_scores() -> None:
+    """Score the submitted responses (loaded in bulk, so not through submit) and store
+    the scores, as ``flask results rescore`` does."""
+    plan = response_scores.rescore_plan()
+    with tqdm(total=plan.total, desc="scores", unit=" scores", leave=False,
+              disable=plan.total < CHUNK) as bar:
+        response_scores.rescore(plan, progress=bar.update)
+
+
 def load_demo(*, seed: int, event_count: int, today: date | None = None) -> DemoSummary:
     """Load organisations, pathways, events, invitations, responses and answers; commit."""
     rng = np.random.default_rng(seed)
@@ -222,6 +233,7 @@ def load_demo(*, seed: int, event_count: int, today: date | None = None) -> Demo
         i: invitation_status(outcomes, i, expiries[invitation_id], now)
         for i, invitation_id in intake_invited.items()}, ended_at, expiries, now)
     db.session.commit()
+    store_scores()
     return DemoSummary(
         organisations=len(COMMISSIONERS) + len(PROVIDERS) + sum(len(s) for s in site_ids),
         pathways=len(pathway_ids),

@@ -19,7 +19,7 @@ import instruments
 from survey_app.extensions import db
 from survey_app.models import Answer, Comment, Invitation, Response, Survey, utcnow
 from survey_app.models.response import MODES
-from survey_app.services import message_status
+from survey_app.services import message_status, response_scores
 from survey_app.services.invitations import find_invitation
 from survey_app.services.masking import mask_identifiers
 from survey_app.services.upsert import insert_for
@@ -441,7 +441,8 @@ def record_comment(journey: Journey, key: str, text: str) -> None:
 
 
 def submit(journey: Journey) -> Response:
-    """Submit the response once every question is answered; a repeat returns it unchanged."""
+    """Submit the response once every question is answered, storing its scores in the same
+    transaction; a repeat returns it unchanged."""
     if journey.response is None:
         raise IncompleteResponse(journey.questions[0].key)
     response_id, invitation_id = response_id_of(journey.response), journey.invitation.id
@@ -454,11 +455,13 @@ def submit(journey: Journey) -> Response:
         invitation_id, (*OPEN_INVITATION_STATUSES, "completed"), status="completed"
     ):
         raise closed_link_error(invitation_id)
-    db.session.execute(
+    submitted = db.session.execute(
         update(_responses)
         .where(_responses.c.id == response_id, _responses.c.status != "submitted")
         .values(status="submitted", submitted_at=now, updated_at=now)
     )
+    if submitted.rowcount:  # scored in this transaction: a failure rolls the submission back
+        response_scores.store_submitted(response_id, journey.survey.instrument_keys)
     message_status.cancel_remaining([invitation_id], "response submitted")
     db.session.commit()
     journey.response = db.session.get(Response, response_id, populate_existing=True)
