@@ -48,5 +48,5 @@ def rescore_command(instrument_id: str | None, version: str | None) -> None:
         click.echo("No scored instrument is in use" + (
             f" as {instrument_id}{'@' + version if version else ''}" if instrument_id else "")
             + ": nothing to score.")
-    click.echo(f"Rescored {plan.total:,} in {time.perf_counter() - started:.1f} s "
+    click.echo(f"Rescored {plan.total:,} scores in {time.perf_counter() - started:.1f} s "
                f"(methodology {METHODOLOGY_VERSION}).")
