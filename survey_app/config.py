@@ -206,6 +206,30 @@ def messaging_settings(environ: Mapping[str, str]) -> dict[str, Any]:
     }
 
 
+def check_production(
+    environ: Mapping[str, str], *, key: str | None, url: str | None,
+    contact_key: str | None, patient_secret: str | None, storage: str,
+) -> str:
+    """Refuse an unsafe or incomplete production configuration; return the contact keys."""
+    check_production_secret(key)
+    if not url:
+        raise ConfigError(
+            "DATABASE_URL is not set. Production needs a real database, e.g. "
+            "postgresql://user:password@host:5432/survey."
+        )
+    checked_contact_key = check_contact_key(contact_key)
+    if not patient_secret or len(patient_secret) < MIN_SECRET_KEY_LENGTH:
+        raise ConfigError(
+            "PATIENT_KEY_SECRET is not set (or shorter than "
+            f"{MIN_SECRET_KEY_LENGTH} characters). Production turns NHS numbers into "
+            "patient keys with it; keep it apart from SECRET_KEY and never change it "
+            "(old keys would stop matching)."
+        )
+    check_rate_limit_storage(storage, workers=whole_number(environ, "WEB_CONCURRENCY", 1),
+                             servers=whole_number(environ, "APP_SERVERS", 1))
+    return checked_contact_key
+
+
 def settings_from_environment(
     environ: Mapping[str, str], instance_path: str, overrides: Mapping[str, Any]
 ) -> dict[str, Any]:
@@ -217,28 +241,10 @@ def settings_from_environment(
     key = overrides.get("SECRET_KEY") or environ.get("SECRET_KEY")
     contact_key = overrides.get("CONTACT_ENCRYPTION_KEY") or environ.get("CONTACT_ENCRYPTION_KEY")
     patient_secret = overrides.get("PATIENT_KEY_SECRET") or environ.get("PATIENT_KEY_SECRET")
-    if env == "production":
-        check_production_secret(key)
-        if not url:
-            raise ConfigError(
-                "DATABASE_URL is not set. Production needs a real database, e.g. "
-                "postgresql://user:password@host:5432/survey."
-            )
-        contact_key = check_contact_key(contact_key)
-        if not patient_secret or len(patient_secret) < MIN_SECRET_KEY_LENGTH:
-            raise ConfigError(
-                "PATIENT_KEY_SECRET is not set (or shorter than "
-                f"{MIN_SECRET_KEY_LENGTH} characters). Production turns NHS numbers into "
-                "patient keys with it; keep it apart from SECRET_KEY and never change it "
-                "(old keys would stop matching)."
-            )
     storage = environ.get("RATELIMIT_STORAGE_URI", "memory://")
     if env == "production":
-        check_rate_limit_storage(
-            storage,
-            workers=whole_number(environ, "WEB_CONCURRENCY", 1),
-            servers=whole_number(environ, "APP_SERVERS", 1),
-        )
+        contact_key = check_production(environ, key=key, url=url, contact_key=contact_key,
+                                       patient_secret=patient_secret, storage=storage)
     settings: dict[str, Any] = {
         "APP_ENV": env,
         "SECRET_KEY": key or development_secret(env, instance_path),
@@ -254,13 +260,13 @@ def settings_from_environment(
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env == "production",
         "WTF_CSRF_TIME_LIMIT": None,  # a frail respondent may pause for hours on one page
-        "MAX_CONTENT_LENGTH": int(environ.get("MAX_CONTENT_LENGTH", MAX_REQUEST_BYTES)),
+        "MAX_CONTENT_LENGTH": whole_number(environ, "MAX_CONTENT_LENGTH", MAX_REQUEST_BYTES),
         "INTAKE_MAX_CONTENT_LENGTH": whole_number(environ, "INTAKE_MAX_CONTENT_LENGTH",
                                                   INTAKE_REQUEST_BYTES),
         # PID-3 identifier types or assigning authorities that mark the NHS number.
         "HL7_NHS_NUMBER_CODES": environ.get("HL7_NHS_NUMBER_CODES",
                                             "NH,NHS,NHSNBR,2.16.840.1.113883.2.1.4.1"),
-        "INVITATION_VALID_DAYS": int(environ.get("INVITATION_VALID_DAYS", "42")),
+        "INVITATION_VALID_DAYS": whole_number(environ, "INVITATION_VALID_DAYS", 42),
         "RATELIMIT_STORAGE_URI": storage,
         "RATELIMIT_STRATEGY": "moving-window",  # no double burst at a window's edge
         "TRUSTED_PROXIES": whole_number(environ, "TRUSTED_PROXIES", 0),
