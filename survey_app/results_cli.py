@@ -14,11 +14,13 @@ from tqdm import tqdm
 
 from analysis import METHODOLOGY_VERSION
 from instruments import InstrumentError
+from survey_app.results_build_cli import build_command
 
 
 @click.group("results")
 def results_group() -> None:
-    """Results: the respondent scores stored with each submitted response."""
+    """Results: the respondent scores stored with each submitted response, and the
+    snapshots of published tables built from them."""
 
 
 @results_group.command("rescore")
@@ -50,3 +52,6 @@ def rescore_command(instrument_id: str | None, version: str | None) -> None:
             + ": nothing to score.")
     click.echo(f"Rescored {plan.total:,} scores in {time.perf_counter() - started:.1f} s "
                f"(methodology {METHODOLOGY_VERSION}).")
+
+
+results_group.add_command(build_command)

@@ -17,6 +17,7 @@ from survey_app.models.organisation import Organisation, OrganisationType
 from survey_app.models.pathway import Pathway
 from survey_app.models.response import Answer, Response
 from survey_app.models.score import ResponseScore
+from survey_app.models.snapshot import ResultsSnapshot, SnapshotTable
 from survey_app.models.survey import Survey, SurveyInstrument
 from survey_app.models.time import utcnow
 from survey_app.models.user import AuditEvent, StaffMembership, StaffUser
@@ -40,7 +41,9 @@ __all__ = [
     "Pathway",
     "Response",
     "ResponseScore",
+    "ResultsSnapshot",
     "StaffMembership",
+    "SnapshotTable",
     "StaffUser",
     "Survey",
     "SurveyInstrument",

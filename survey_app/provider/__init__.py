@@ -7,10 +7,12 @@ translate between HTTP and that service.
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, g, render_template
 from flask.blueprints import BlueprintSetupState
+from werkzeug.wrappers import Response
 
-from survey_app.reports.formatting import FILTERS
+from survey_app.reports.formatting import FILTERS, uk_time
+from survey_app.services.results_store import NotBuilt
 
 bp = Blueprint("provider", __name__, url_prefix="/provider")
 
@@ -19,6 +21,30 @@ bp = Blueprint("provider", __name__, url_prefix="/provider")
 def register_filters(state: BlueprintSetupState) -> None:
     """Give every template the results formatting filters (``score``, ``percent`` …)."""
     state.app.jinja_env.filters.update(FILTERS)
+
+
+
+@bp.after_request
+def name_the_snapshot(response: Response) -> Response:
+    """Say which stored snapshot a results page was read from (the same in every worker)."""
+    if "results_snapshot" in g:
+        response.headers["X-Results-Snapshot"] = str(g.results_snapshot.snapshot_id)
+    return response
+
+
+@bp.app_context_processor
+def snapshot_built() -> dict[str, object]:
+    """Give results pages the snapshot they show and when it was built."""
+    return {"results_snapshot": g.get("results_snapshot")}
+
+
+@bp.errorhandler(NotBuilt)
+def not_built(error: NotBuilt) -> tuple[str, int]:
+    """No snapshot yet: say so plainly (with the last build attempt) instead of computing."""
+    last = error.last
+    return render_template("provider/not_built.html", last=last,
+                           last_time=uk_time(last.finished_at or last.started_at)
+                           if last is not None else None), 503
 
 
 from survey_app.provider import (  # noqa: E402,F401  (registers the routes)

@@ -1,8 +1,9 @@
 """``flask --app wsgi reports build --period 2026-Q2 [--out DIR] [--workers N]``.
 
-Builds every provider's PDF report for a period. The benchmark is computed once, in this
-process, before the worker processes start; they inherit it (fork) and only lay out and
-render their providers' reports, so 500 reports cost one benchmark, not 500. Peers are
+Builds every provider's PDF report for a period from the latest stored results snapshot
+(``flask results build``), the one the portal shows, so a PDF always matches the page. Its
+tables are read once, in this process, before the worker processes start; they inherit
+them (fork) and only lay out and render their providers' reports. Peers are
 anonymised exactly as in the portal: each report uses the scope of its own provider. A
 provider none of whose patients answered in the period gets no report (it would be pages
 of "nobody answered"): the command names it, and refuses it when asked for by name.
@@ -24,6 +25,7 @@ from tqdm import tqdm
 
 from survey_app.auth.scope import Scope
 from survey_app.extensions import db
+from survey_app.reports.formatting import uk_time
 from survey_app.reports.pdf import collector_paused, report_pdf
 from survey_app.services import results
 from survey_app.services.results_data import Names, UnknownPeriod, period_label
@@ -162,8 +164,13 @@ def build_command(period: str, out: Path, workers: int, providers: tuple[str, ..
         period = period_label(period)
     except UnknownPeriod as exc:
         raise click.BadParameter(str(exc), param_hint="--period") from exc
-    click.echo("Computing the benchmark once for every provider …")
-    snap = results.snapshot()
+    try:
+        snap = results.snapshot()
+    except results.NotBuilt as exc:
+        raise click.ClickException(f"No results to report: {exc}. Run flask results build "
+                                   "first.") from exc
+    click.echo(f"Reading results snapshot {snap.snapshot_id} (built "
+               f"{uk_time(snap.built_at)}) …")
     if period not in snap.bundle.periods:
         known = ", ".join(snap.bundle.periods) or "none"
         raise click.ClickException(f"No results for {period}. Periods with results: {known}.")
@@ -175,7 +182,7 @@ def build_command(period: str, out: Path, workers: int, providers: tuple[str, ..
     if silent:
         click.echo(f"No report for {', '.join(silent)}: none of their patients answered the "
                    f"survey in {period}.")
-    click.echo(f"Benchmark ready in {time.perf_counter() - started:.1f} s; "
+    click.echo(f"Results read in {time.perf_counter() - started:.1f} s; "
                f"building {len(jobs)} reports with {workers} worker(s) …")
     outcomes = build_all(snap.bundle, snap.names, jobs, workers)
     failed = [o for o in outcomes if o.error]

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from analysis.disclosure import SUPPRESSED
 
@@ -76,6 +78,12 @@ def band_class(value: object) -> str:
     return BAND_CLASSES.get(str(value), "none")
 
 
+def uk_time(moment: datetime) -> str:
+    """Write a moment in UK local time: ``14:05 on 8 December 2026``."""
+    local = moment.astimezone(ZoneInfo("Europe/London"))
+    return f"{local:%H:%M} on {local.day} {local:%B %Y}"
+
+
 FILTERS: dict[str, Callable[..., str]] = {
     "score": score,
     "percent": percent,
@@ -83,4 +91,5 @@ FILTERS: dict[str, Callable[..., str]] = {
     "signed": signed,
     "band": band,
     "band_class": band_class,
+    "uk_time": uk_time,
 }

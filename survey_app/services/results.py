@@ -1,12 +1,10 @@
-"""Provider results for the portal and the reports, computed once per data version.
+"""Provider results for the portal and the reports, read from the latest stored snapshot.
 
-The first request after the data changed loads and scores every submitted response and
-builds the benchmark bundle (``results_tables``); later requests reuse it from an
-in-process cache keyed by the data version (count and last id of submitted responses
-and of invitations). ``RESULTS_REFRESH_SECONDS`` (default 300) sets how old a bundle may
-get before new responses trigger a rebuild, so a steady trickle of submissions does not
-make every page recompute the whole benchmark. Filters by site or mode build (and cache)
-a bundle of the matching respondents.
+``flask results build`` computes every published table once and stores it
+(``results_build``); every page, chart, download and report reads the newest complete
+snapshot (``results_store``) and never computes a statistic. Until a first build there
+is no snapshot, and :class:`NotBuilt` says so (with the last attempt, if any). Filters by
+site or mode read that filter's stored tables.
 
 Every function takes the user's :class:`Scope`: the provider must be in it (views call
 ``scope.require_provider`` first) and every other provider is named by
@@ -15,34 +13,24 @@ Every function takes the user's :class:`Scope`: the provider must be in it (view
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 
 from analysis import METHODOLOGY_VERSION
 from analysis.funnel import MIN_RESPONDENTS
+from survey_app.services import results_store as store
 from survey_app.services import results_views as views
-from survey_app.services.results_data import (
-    DataVersion,
-    Names,
-    UnknownPeriod,
-    data_version,
-    load_invitations,
-    load_names,
-    load_respondents,
-    period_label,
-)
+from survey_app.services.results_build import MODES
+from survey_app.services.results_data import Names, UnknownPeriod, load_names, period_label
 from survey_app.services.results_report import ProviderReport, build_report
+from survey_app.services.results_store import NotBuilt
 from survey_app.services.results_tables import ALL_PATHWAYS, Bundle
 
-DEFAULT_REFRESH_SECONDS = 300
-FILTERED_BUNDLES_KEPT = 16
-MODES = ("online", "kiosk", "paper", "telephone")
+__all__ = ["MODES", "NotBuilt"]
 
 
 class ScopeLike(Protocol):
@@ -63,11 +51,11 @@ class NoResponses(LookupError):
 
 @dataclass(frozen=True)
 class Snapshot:
-    """The bundle of one data version with the names behind its codes."""
+    """The latest complete snapshot: its unfiltered bundle and the names behind its codes."""
 
-    version: DataVersion
-    made_at: float
-    bundle: Bundle
+    snapshot_id: int
+    built_at: datetime
+    bundle: store.StoredBundle
     names: Names
 
 
@@ -106,66 +94,37 @@ class Dashboard:
     filters: Filters
 
 
-_lock = threading.Lock()
-_snapshots: dict[str, Snapshot] = {}
-_filtered: OrderedDict[tuple[object, ...], Bundle] = OrderedDict()
-
-
 def _database_key() -> str:
-    """Return which database the cache entry belongs to (tests run several apps)."""
+    """Return which database a cached bundle belongs to (tests run several apps)."""
     return str(current_app.config.get("SQLALCHEMY_DATABASE_URI"))
 
 
 def snapshot() -> Snapshot:
-    """Return the current bundle, rebuilding it when the data changed and it is old enough."""
-    refresh = float(current_app.config.get("RESULTS_REFRESH_SECONDS", DEFAULT_REFRESH_SECONDS))
-    key = _database_key()
-    version = data_version()
-    with _lock:
-        cached = _snapshots.get(key)
-        fresh = cached is not None and (
-            cached.version == version or time.monotonic() - cached.made_at < refresh
-        )
-        if cached is not None and fresh:
-            return cached
-        respondents, answers = load_respondents()
-        bundle = Bundle(respondents, load_invitations(), answers)
-        made = Snapshot(version, time.monotonic(), bundle, load_names())
-        _snapshots[key] = made
-        return made
+    """Return the latest complete snapshot (once per request); NotBuilt if there is none."""
+    if has_request_context() and "results_snapshot" in g:
+        return g.results_snapshot
+    latest = store.latest_complete()
+    if latest is None:
+        raise NotBuilt("the results have not been built yet", store.last_attempt())
+    bundle = store.stored_bundle(_database_key(), latest.id, "")
+    made = Snapshot(latest.id, latest.finished_at or latest.started_at, bundle, load_names())
+    if has_request_context():
+        g.results_snapshot = made  # the page's header and "built at" line name it
+    return made
 
 
 def clear_cache() -> None:
-    """Forget every cached bundle (after a bulk load, or between tests)."""
-    with _lock:
-        _snapshots.clear()
-        _filtered.clear()
+    """Forget every decoded bundle (between tests)."""
+    store.clear_cache()
 
 
 def filtered_bundle(snap: Snapshot, provider: str, site: str | None, mode: str | None) -> Bundle:
-    """Return the bundle restricted to a mode (everyone's respondents) and/or to one site
-    of ``provider`` (peers keep all their respondents), cached per data version."""
-    if site is None and mode is None:
+    """Return the stored bundle of a mode (everyone's respondents) and/or one site of
+    ``provider`` (peers keep all their respondents)."""
+    key = store.filter_key(provider, site, mode)
+    if not key:
         return snap.bundle
-    key = (_database_key(), snap.version, snap.made_at, provider, site, mode)
-    with _lock:
-        if key in _filtered:
-            _filtered.move_to_end(key)
-            return _filtered[key]
-    respondents, invitations = snap.bundle.respondents, snap.bundle.invitations
-    if mode is not None:
-        respondents = respondents.loc[respondents["mode"] == mode]
-    if site is not None:
-        respondents = respondents.loc[(respondents["provider"] != provider)
-                                      | (respondents["site"] == site)]
-        invitations = invitations.loc[(invitations["provider"] != provider)
-                                      | (invitations["site"] == site)]
-    bundle = Bundle(respondents, invitations, snap.bundle.answers)
-    with _lock:
-        _filtered[key] = bundle
-        while len(_filtered) > FILTERED_BUNDLES_KEPT:
-            _filtered.popitem(last=False)
-    return bundle
+    return store.stored_bundle(_database_key(), snap.snapshot_id, key)
 
 
 def provider_labels(scope: ScopeLike, names: Names, bundle: Bundle) -> dict[str, str]:

@@ -2,8 +2,10 @@
 
 ``flask demo`` (through the CLI runner, on a database built by the real migrations) loads
 the synthetic providers; then one tiny provider, "RX9", gets five submitted responses in
-one pathway and period: every result of that unit must be suppressed everywhere. Test
-modules import the fixtures (``results_app``, ``rx9_staff`` …) from here.
+one pathway and period: every result of that unit must be suppressed everywhere. Pages
+and reports read only stored snapshots, so each world runs ``flask results build``'s
+builder after its data is loaded (:func:`build_results`). Test modules import the
+fixtures (``results_app``, ``rx9_staff`` …) from here.
 """
 
 from __future__ import annotations
@@ -30,21 +32,42 @@ from survey_app.models import (
     TransitionEvent,
     utcnow,
 )
-from survey_app.services import results
+from survey_app.services import results, results_build
 from survey_app.services.invitations import hash_token
-from survey_app.services.results_data import period_of
+from survey_app.services.results_data import load_invitations, load_respondents, period_of
+from survey_app.services.results_tables import Bundle
 from survey_app.services.surveys import ensure_survey
 
 DEMO_EVENTS = 22000  # about 10,000 responses: some units above 30 respondents, some below
 SMALL_PROVIDER = "RX9"
 SMALL_PATHWAY = "copd"
 SMALL_RESPONDENTS = 5
+# Site filters are built for these providers only (every provider's would take minutes):
+# the tests filter by RZ1's sites; any other provider's site filter says "not ready yet".
+SITE_FILTERED = ("RZ1",)
 
 
 def settings(path: Path) -> dict[str, object]:
     """Return create_app overrides for a test app on the SQLite file ``path``."""
     return {"APP_ENV": "test", "TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
             "RESULTS_REFRESH_SECONDS": 0}
+
+
+def build_results(app: Flask) -> int:
+    """Build a results snapshot of the world's data now (as the timer would); return its id."""
+    with app.app_context():
+        summary = results_build.build(force=True, site_providers=SITE_FILTERED,
+                                      built_by="tests")
+    assert summary.snapshot_id is not None
+    return summary.snapshot_id
+
+
+def computed_bundle(app: Flask) -> Bundle:
+    """Return the bundle the builder computes (respondent rows and all), for tests that
+    feed its views altered respondents."""
+    with app.app_context():
+        respondents, answers = load_respondents()
+        return Bundle(respondents, load_invitations(), answers)
 
 
 def fullest_day() -> date:
@@ -96,7 +119,8 @@ def add_small_provider(app: Flask) -> str:
         site = Organisation(code=f"{SMALL_PROVIDER}01", name="Tiny Cottage Hospital",
                             type_code="site", parent=provider, effective_from=start)
         add_responses(provider, site, SMALL_PATHWAY, latest, SMALL_RESPONDENTS)
-        return period_of(latest)
+    build_results(app)
+    return period_of(latest)
 
 
 def add_provider_responses(app: Flask, code: str, pathway_code: str, discharged: date,
@@ -107,7 +131,8 @@ def add_provider_responses(app: Flask, code: str, pathway_code: str, discharged:
         provider = db.session.scalar(select(Organisation).where(Organisation.code == code))
         add_responses(provider, provider.children[0] if provider.children else None,
                       pathway_code, discharged, count)
-        return period_of(discharged)
+    build_results(app)
+    return period_of(discharged)
 
 
 def demo_database(tmp_path_factory: pytest.TempPathFactory, migrated_template: Path) -> Path:

@@ -23,6 +23,7 @@ TABLES = {
     "staff_users", "staff_memberships", "audit_events", "comments", "comment_follow_ups",
     "intake_batches", "intake_issues", "intake_credentials", "opt_outs", "survey_routes",
     "exclusion_rules", "code_mappings", "contact_details", "messages", "response_scores",
+    "results_snapshots", "results_snapshot_tables",
 }
 
 

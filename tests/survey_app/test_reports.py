@@ -33,7 +33,7 @@ from survey_app.reports.pdf import html_to_pdf, report_html, report_pdf
 from survey_app.reports.tables import csv_bytes, xlsx_bytes
 from survey_app.services import results
 from survey_app.services.results_report import ProviderReport, build_report
-from survey_app.services.results_tables import Bundle
+from survey_app.services.results_store import StoredBundle, load_table
 from survey_app.services.results_views import BAND_PHRASES
 
 # Fixtures imported from results_world (named here so the imports count as used).
@@ -265,13 +265,15 @@ def test_the_command_names_a_bad_period(results_app: Flask, tmp_path: Path) -> N
 
 def test_after_compute_all_a_report_only_looks_tables_up(results_app: Flask,
                                                           full_period: str) -> None:
-    """The report command computes the shared tables once, before its workers fork; a
+    """The report command reads the snapshot's tables once, before its workers fork; a
     worker building a report must find every table there (it may only index them)."""
     with results_app.app_context():
         snap = results.snapshot()
-    shared = Bundle(snap.bundle.respondents, snap.bundle.invitations, snap.bundle.answers)
-    shared.compute_all(full_period)
+        shared = StoredBundle(snap.snapshot_id, "", lambda name: load_table(
+            snap.snapshot_id, "", name))
+        shared.compute_all(full_period)
     before = set(shared._memo)
+    shared._load = lambda name: pytest.fail(f"a worker read {name} from the database")
     labels = {code: code for code in snap.names.organisation_names}
     for provider in ("RZ1", SMALL_PROVIDER):
         build_report(shared, snap.names, labels, provider, full_period)

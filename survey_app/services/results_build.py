@@ -1,0 +1,289 @@
+"""Build a results snapshot: every published table the portal and reports read, computed
+once with the ``analysis`` code (``results_tables.Bundle``) and stored.
+
+Tables are built for no filter, for each way of answering, for each provider's sites and
+for each site with each way of answering: a site's tables keep the other providers' rows
+only where its pages show them (the benchmarks and funnels of its pathways), and its
+"what matters most" only for the strata its site has respondents in.
+
+One builder at a time: the ``building`` row is unique (a partial unique index), so a
+second builder's insert fails and it stops; on PostgreSQL an advisory lock held for the
+whole build tells a crashed builder's row (no lock behind it) from a running one. The
+previous complete snapshot stays readable until the new one is complete; older ones are
+deleted (``KEEP``).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pandas as pd
+from sqlalchemy import delete, select, text, update
+from sqlalchemy.exc import IntegrityError
+
+from analysis import METHODOLOGY_VERSION
+from survey_app.extensions import db
+from survey_app.models import ResultsSnapshot, SnapshotTable, utcnow
+from survey_app.services.results_data import (
+    HEADLINE,
+    data_version,
+    load_invitations,
+    load_names,
+    load_respondents,
+)
+from survey_app.services.results_store import (
+    INVITED,
+    MEASURES,
+    UNITS,
+    encode,
+    filter_key,
+    latest_complete,
+    table_name,
+)
+from survey_app.services.results_tables import Bundle
+
+KEEP = 2
+MODES = ("online", "kiosk", "paper", "telephone")
+ADVISORY_LOCK = 0x5E5175  # pg_advisory_lock key of the results builder
+TREND_COLUMNS = ["provider", "pathway", "period", "value", "mean", "lower", "upper",
+                 "special_cause", "variation", "provisional"]
+STALE_AFTER = timedelta(hours=2)  # SQLite: a building row older than this is a dead build
+
+
+class BuildRunning(RuntimeError):
+    """Another builder holds the building snapshot."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One filter to build: whose site (if any) and which way of answering (if any)."""
+
+    provider: str | None = None
+    site: str | None = None
+    mode: str | None = None
+
+    @property
+    def key(self) -> str:
+        return filter_key(self.provider, self.site, self.mode)
+
+
+@dataclass(frozen=True)
+class BuildSummary:
+    """What a build did: the snapshot, its tables and filters, or why it did nothing."""
+
+    snapshot_id: int | None
+    tables: int
+    filters: int
+    skipped: str | None = None
+
+
+def plans(sites: dict[str, list[tuple[str, str]]],
+          site_providers: Iterable[str] | None = None) -> list[Plan]:
+    """Return every filter the portal offers: none, each mode, each site, site × mode
+    (the sites of ``site_providers`` only, when given)."""
+    chosen = None if site_providers is None else set(site_providers)
+    site_plans = [(provider, code) for provider, listed in sorted(sites.items())
+                  if chosen is None or provider in chosen for code, _name in listed]
+    return [Plan(), *(Plan(mode=m) for m in MODES),
+            *(Plan(p, s) for p, s in site_plans),
+            *(Plan(p, s, m) for p, s in site_plans for m in MODES)]
+
+
+def filtered(bundle: Bundle, plan: Plan) -> Bundle:
+    """Return the bundle of the plan's respondents: a mode's (everyone's) and/or one site's
+    of its provider (the other providers keep all theirs)."""
+    if plan.mode is None and plan.site is None:
+        return bundle
+    respondents, invitations = bundle.respondents, bundle.invitations
+    if plan.mode is not None:
+        respondents = respondents.loc[respondents["mode"] == plan.mode]
+    if plan.site is not None:
+        respondents = respondents.loc[(respondents["provider"] != plan.provider)
+                                      | (respondents["site"] == plan.site)]
+        invitations = invitations.loc[(invitations["provider"] != plan.provider)
+                                      | (invitations["site"] == plan.site)]
+    return Bundle(respondents, invitations, bundle.answers)
+
+
+def _units(bundle: Bundle) -> dict[str, pd.DataFrame]:
+    """Return what the views read of the respondents and invitations (no one's rows)."""
+    invited = bundle.invitations[["provider", "pathway"]] if not bundle.invitations.empty \
+        else pd.DataFrame(columns=["provider", "pathway"])
+    return {
+        UNITS: bundle.respondents[["provider", "pathway", "period"]].drop_duplicates()
+        .reset_index(drop=True),
+        INVITED: invited.drop_duplicates().reset_index(drop=True),
+        MEASURES: pd.DataFrame({"column": [m.column for m in bundle.measures]}),
+    }
+
+
+def _own(table: pd.DataFrame, provider: str) -> pd.DataFrame:
+    """Return a table's rows of one provider (all of it if it has no provider column)."""
+    if "provider" not in table.columns:
+        return table
+    return table.loc[table["provider"] == provider].reset_index(drop=True)
+
+
+def tables_for(bundle: Bundle, plan: Plan) -> Iterator[tuple[str, pd.DataFrame]]:
+    """Yield (name, published table) of everything the pages of one filter read."""
+    yield from _units(bundle).items()
+    if not bundle.measures:  # nobody answered this way: counts and rates only
+        yield table_name(("trends", HEADLINE)), pd.DataFrame(columns=TREND_COLUMNS)
+        for name in ("rates", "responses"):
+            yield name, _own(getattr(bundle, name)(), plan.provider or "") \
+                if plan.site else getattr(bundle, name)()
+        return
+    strata = bundle.respondents[["pathway", "period"]].drop_duplicates()
+    if plan.site is None:
+        bundle.compute_all()
+        for key, table in list(bundle._memo.items()):
+            if key[0] not in ("raw", "index"):
+                yield table_name(key), table
+        return
+    provider = plan.provider or ""
+    for measure in bundle.measures:  # funnels show every provider of the pathway
+        yield table_name(("benchmark", measure.column)), bundle.benchmark(measure.column)
+    yield table_name(("trends", HEADLINE)), _own(bundle.trends(HEADLINE), provider)
+    for name in ("equity", "rates", "responses"):
+        yield name, _own(getattr(bundle, name)(), provider)
+    own = bundle.respondents.loc[bundle.respondents["provider"] == provider]
+    answered = set(own[["pathway", "period"]].itertuples(index=False, name=None))
+    for pathway, period in strata.itertuples(index=False):
+        yield table_name(("items", pathway, period)), bundle.item_benchmark(pathway, period)
+        if (pathway, period) in answered:
+            yield table_name(("provider items", pathway, period)), _own(
+                bundle.provider_items(pathway, period), provider)
+            drivers = _own(bundle.drivers(pathway, period), provider)
+        else:  # nobody of the site here: no rows of its own in either table
+            yield table_name(("provider items", pathway, period)), pd.DataFrame(
+                columns=["provider", "instrument", "item_id", "n"])
+            drivers = pd.DataFrame(columns=["provider", "item", "status"])
+        yield table_name(("drivers", pathway, period)), drivers
+
+
+def _version_text() -> str:
+    """Return the current data version as stored on a snapshot."""
+    version = data_version()
+    return (f"responses={version.responses};last={version.last_response};"
+            f"submitted={version.last_submitted};invitations={version.invitations};"
+            f"last_invitation={version.last_invitation}")
+
+
+def _advisory_lock() -> bool:
+    """Take the builder's advisory lock on PostgreSQL (session-level); True elsewhere."""
+    if db.engine.dialect.name != "postgresql":
+        return True
+    return bool(db.session.execute(text("SELECT pg_try_advisory_lock(:key)"),
+                                   {"key": ADVISORY_LOCK}).scalar())
+
+
+def _release_advisory_lock() -> None:
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_LOCK})
+        db.session.commit()
+
+
+def _fail_dead_builds(locked: bool) -> None:
+    """Mark a building row failed when its builder is gone: on PostgreSQL nobody else
+    holds the lock we hold; on SQLite it is older than ``STALE_AFTER``."""
+    dead = ResultsSnapshot.status == "building"
+    if db.engine.dialect.name != "postgresql" or not locked:
+        dead = dead & (ResultsSnapshot.started_at < utcnow() - STALE_AFTER)
+    db.session.execute(update(ResultsSnapshot).where(dead).values(
+        status="failed", finished_at=utcnow(), error="the builder stopped before finishing"))
+    db.session.commit()
+
+
+def start(built_by: str) -> ResultsSnapshot:
+    """Insert and commit this build's ``building`` row; BuildRunning if one exists."""
+    locked = _advisory_lock()
+    db.session.commit()
+    if not locked:
+        raise BuildRunning("another results build holds the lock")
+    _fail_dead_builds(locked)
+    snapshot = ResultsSnapshot(data_version=_version_text(), built_by=built_by[:200],
+                               methodology_version=METHODOLOGY_VERSION, status="building")
+    db.session.add(snapshot)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        _release_advisory_lock()
+        raise BuildRunning("another results build is running") from None
+    return snapshot
+
+
+def prune(keep: int = KEEP) -> None:
+    """Delete every snapshot but the newest ``keep`` complete ones (and one building)."""
+    kept = list(db.session.scalars(select(ResultsSnapshot.id).where(
+        ResultsSnapshot.status == "complete").order_by(ResultsSnapshot.id.desc()).limit(keep)))
+    old = select(ResultsSnapshot.id).where(ResultsSnapshot.id.not_in(kept),
+                                           ResultsSnapshot.status != "building")
+    db.session.execute(delete(SnapshotTable).where(SnapshotTable.snapshot_id.in_(old)))
+    db.session.execute(delete(ResultsSnapshot).where(ResultsSnapshot.id.in_(old)))
+    db.session.commit()
+
+
+def default_builder() -> str:
+    """Return who is building: the process's user, host and id."""
+    user = os.environ.get("USER") or os.environ.get("LOGNAME") or "unknown"
+    return f"{user}@{socket.gethostname()} pid {os.getpid()} (flask results build)"
+
+
+def build(*, built_by: str | None = None, force: bool = False,
+          site_providers: Iterable[str] | None = None,
+          progress: Callable[[int, int], None] | None = None,
+          started: Callable[[ResultsSnapshot], None] | None = None) -> BuildSummary:
+    """Build and store a complete snapshot; skip when the latest complete one was built
+    from the same data and methodology (unless ``force``). Site filters are built for
+    every provider, or for ``site_providers`` only. ``progress(done, total)`` is
+    called per filter, ``started`` once the building row is committed."""
+    current = latest_complete()
+    if not force and current is not None and current.data_version == _version_text() \
+            and current.methodology_version == METHODOLOGY_VERSION:
+        return BuildSummary(current.id, current.tables, 0,
+                            skipped=f"snapshot {current.id} is of the current data")
+    snapshot = start(built_by or default_builder())
+    snapshot_id = snapshot.id
+    try:
+        if started is not None:
+            started(snapshot)
+        summary = _store(snapshot_id, progress, site_providers)
+        db.session.execute(update(ResultsSnapshot).where(ResultsSnapshot.id == snapshot_id)
+                           .values(status="complete", finished_at=utcnow(),
+                                   tables=summary.tables))
+        db.session.commit()
+    except BaseException as exc:
+        db.session.rollback()
+        db.session.execute(update(ResultsSnapshot).where(ResultsSnapshot.id == snapshot_id)
+                           .values(status="failed", finished_at=utcnow(),
+                                   error=f"{type(exc).__name__}: {exc}"[:2000]))
+        db.session.commit()
+        raise
+    finally:
+        _release_advisory_lock()
+    prune()
+    return summary
+
+
+def _store(snapshot_id: int, progress: Callable[[int, int], None] | None,
+           site_providers: Iterable[str] | None) -> BuildSummary:
+    """Compute every filter's tables and store them under the snapshot, filter by filter."""
+    respondents, answers = load_respondents()
+    everyone = Bundle(respondents, load_invitations(), answers)
+    todo = plans(load_names().sites, site_providers)
+    stored = 0
+    for done, plan in enumerate(todo, start=1):
+        rows = [{"snapshot_id": snapshot_id, "filter": plan.key, "name": name,
+                 "rows": len(table), "payload": encode(table)}
+                for name, table in tables_for(filtered(everyone, plan), plan)]
+        db.session.execute(SnapshotTable.__table__.insert(), rows)
+        db.session.commit()
+        stored += len(rows)
+        if progress is not None:
+            progress(done, len(todo))
+    return BuildSummary(snapshot_id, stored, len(todo))
