@@ -7,7 +7,7 @@ translate between HTTP and that service.
 
 from __future__ import annotations
 
-from flask import Blueprint, g, render_template
+from flask import Blueprint, g, render_template, request
 from flask.blueprints import BlueprintSetupState
 from werkzeug.wrappers import Response
 
@@ -41,8 +41,12 @@ def snapshot_built() -> dict[str, object]:
 @bp.errorhandler(NotBuilt)
 def not_built(error: NotBuilt) -> tuple[str, int]:
     """No snapshot yet: say so plainly (with the last build attempt) instead of computing."""
+    from survey_app.auth import current_scope
+
     last = error.last
-    return render_template("provider/not_built.html", last=last,
+    code = (request.view_args or {}).get("org_code")  # the view already checked its scope
+    org = current_scope().require_provider(code) if code else None
+    return render_template("provider/not_built.html", last=last, org=org,
                            last_time=uk_time(last.finished_at or last.started_at)
                            if last is not None else None), 503
 

@@ -130,6 +130,9 @@ def test_before_the_first_build_pages_say_so_instead_of_computing(
     words = text_of(parse(response))
     assert "Results are not ready yet" in words and "last build" not in words
     assert "X-Results-Snapshot" not in response.headers
+    links = {a["href"] for a in parse(response).select("main a")}
+    assert {"/provider/RZ1/comments", "/provider/RZ1/intake",  # these need no snapshot
+            "/provider/RZ1/response-funnel"} <= links
     with app.app_context():
         db.session.add(ResultsSnapshot(data_version="x", methodology_version="1",
                                        status="failed", built_by="timer"))
