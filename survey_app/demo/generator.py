@@ -18,7 +18,7 @@ import numpy as np
 from survey_app.demo.catalogue import PATHWAY_EFFECTS, PATHWAY_SHARES, PATHWAYS, PROVIDERS
 from survey_app.demo.comments import draw_comments
 from survey_app.models.event import AGE_BANDS
-from survey_app.services.journey import Question
+from survey_app.services.questionnaire import Question
 
 # Respondent-level shares (platform assumptions for the demo, not published figures).
 ALL_AGREE_SHARE = 0.22

@@ -36,8 +36,8 @@ from survey_app.models import (
 from survey_app.models.event import AGE_BANDS
 from survey_app.services import response_scores
 from survey_app.services.invitations import hash_token, new_token
-from survey_app.services.journey import build_questions, load_instruments
 from survey_app.services.masking import mask_identifiers
+from survey_app.services.questionnaire import build_questions, load_instruments
 from survey_app.services.surveys import STANDARD_SURVEYS, ensure_survey
 
 DEMO_SURVEY = "leaving-hospital"

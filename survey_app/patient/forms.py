@@ -9,7 +9,7 @@ from wtforms import RadioField, TextAreaField
 from wtforms.validators import Length, ValidationError
 
 from survey_app.forms import Form
-from survey_app.services.journey import Question
+from survey_app.services.questionnaire import Question
 
 NOTHING_CHOSEN = _l("Select an answer")
 

@@ -12,7 +12,8 @@ from flask import url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from survey_app.services.journey import Journey, Question, Section
+from survey_app.services.journey import Journey
+from survey_app.services.questionnaire import Question, Section
 
 # A generous pace for older or frail respondents reading on a phone.
 SECONDS_PER_QUESTION = 15

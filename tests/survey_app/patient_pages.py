@@ -14,7 +14,7 @@ from bs4 import BeautifulSoup
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from survey_app.services.journey import Question
+from survey_app.services.questionnaire import Question
 
 NONCE = re.compile(r"script-src [^;]*'nonce-([^']+)'")
 
