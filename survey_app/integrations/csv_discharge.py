@@ -20,7 +20,6 @@ import io
 from collections.abc import Iterator
 from typing import IO, Any
 
-from survey_app.extensions import db
 from survey_app.models import IntakeBatch
 from survey_app.services import intake_validation
 from survey_app.services.intake import IntakeRefused, import_discharges
@@ -173,10 +172,8 @@ def import_csv(stream: IO[bytes], filename: str, **options: Any) -> IntakeBatch:
     """Import one CSV file as a batch; ``options`` go to :func:`import_discharges`
     (``actor``, ``provider``, ``progress``). The batch records the file's SHA-256."""
     discharges = CsvDischarges(stream, filename)
-    batch = import_discharges("csv", discharges, sha256="", filename=filename[:255], **options)
-    batch.sha256 = discharges.sha256()
-    db.session.commit()
-    return batch
+    return import_discharges("csv", discharges, sha256=discharges.sha256,
+                             filename=filename[:255], **options)
 
 
 def column_rules() -> list[tuple[str, str, str]]:

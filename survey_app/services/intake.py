@@ -240,7 +240,7 @@ def import_discharges(
     source: str,
     records: Iterable[RawDischarge],
     *,
-    sha256: str,
+    sha256: str | Callable[[], str],
     filename: str | None = None,
     actor: StaffUser | None = None,
     credential: IntakeCredential | None = None,
@@ -251,12 +251,14 @@ def import_discharges(
     """Import one batch; return it (complete, or refused with the reason).
 
     ``provider`` limits the batch to that provider's discharges (a provider user's upload;
-    a credential's provider); ``progress`` is called once per record read.
+    a credential's provider); ``progress`` is called once per record read. ``sha256`` may
+    be a callable, asked once the records are read (a stream hashed as it is read).
     """
     now = now or utcnow()
     if credential is not None:
         provider = credential.provider
-    batch = IntakeBatch(source=source, filename=filename, sha256=sha256, received_by=actor,
+    batch = IntakeBatch(source=source, filename=filename,
+                        sha256=sha256 if isinstance(sha256, str) else "", received_by=actor,
                         credential=credential, provider=provider, status="running",
                         started_at=now)
     db.session.add(batch)
@@ -286,7 +288,7 @@ def import_discharges(
         invited = store(batch, plans, now)
     except IntakeRefused as refusal:
         db.session.rollback()
-        return finish_refused(batch_id, str(refusal), actor)
+        return finish_refused(batch_id, str(refusal), actor, sha256)
     except Exception:
         db.session.rollback()
         finish_refused(batch_id, "the import failed unexpectedly; nothing was imported", actor)
@@ -296,6 +298,8 @@ def import_discharges(
     batch.excluded = len(new) - invited
     batch.invited = invited
     batch.status, batch.finished_at = "complete", utcnow()
+    if callable(sha256):
+        batch.sha256 = sha256()
     if problems:
         db.session.execute(insert(IntakeIssue), [
             {"batch_id": batch.id, "location": p.location, "field": p.field, "value": p.value,
@@ -307,10 +311,13 @@ def import_discharges(
     return batch
 
 
-def finish_refused(batch_id: int, reason: str, actor: StaffUser | None) -> IntakeBatch:
+def finish_refused(batch_id: int, reason: str, actor: StaffUser | None,
+                   sha256: str | Callable[[], str] = "") -> IntakeBatch:
     """Mark the batch refused (its input left nothing behind) and say why."""
     batch = db.session.get(IntakeBatch, batch_id)
     assert batch is not None
+    if callable(sha256):
+        batch.sha256 = sha256()
     batch.status, batch.refusal, batch.finished_at = "refused", reason[:500], utcnow()
     audit.record("intake_refused", actor=actor, object_type="intake_batch", object_id=batch_id,
                  detail=reason[:500])
