@@ -18,7 +18,7 @@ import pandas as pd
 
 from analysis import METHODOLOGY_VERSION
 from analysis.funnel import MIN_RESPONDENTS, TOO_FEW, pooled_sd
-from analysis.summary import measure_kind, summarise_units
+from analysis.summary import measure_kind, summarise_measures
 
 # A provider's own results (hidden with its n in published tables): the ranks too, since
 # they order its values.
@@ -51,22 +51,20 @@ def what_matters_most(
     data = responses.loc[responses[overall].notna()]
     strength = driver_strength(data, items, overall)
     important = strength >= strength.median()
-    parts = []
-    for item in items:
-        kind = measure_kind(data[item])
-        units = summarise_units(data, [provider], item, kind)
-        benchmark = float(data[item].astype(np.float64).mean())
-        sigma = pooled_sd(units["n"].to_numpy(), units["sd"].to_numpy())
-        units = units.assign(
-            item=item,
-            benchmark=benchmark,
-            gap=units["value"] - benchmark,
-            z=(units["value"] - benchmark) / (sigma / np.sqrt(units["n"])),
-            driver_correlation=strength[item],
-            important=bool(important[item]),
-        )
-        parts.append(units)
-    table = pd.concat(parts, ignore_index=True)
+    summaries = summarise_measures(data, [provider],
+                                   {item: measure_kind(data[item]) for item in items})
+    table = pd.concat([summaries[item].assign(item=item) for item in items],
+                      ignore_index=True)
+    # Per item (scalars, numpy): the all-provider benchmark and the pooled within-unit SD.
+    benchmark = {item: float(data[item].astype(np.float64).mean()) for item in items}
+    sigma = {item: pooled_sd(summaries[item]["n"].to_numpy(), summaries[item]["sd"].to_numpy())
+             for item in items}
+    table["benchmark"] = table["item"].map(benchmark).astype(np.float64)
+    table["gap"] = table["value"] - table["benchmark"]
+    table["z"] = table["gap"] / (table["item"].map(sigma).astype(np.float64)
+                                 / np.sqrt(table["n"]))
+    table["driver_correlation"] = table["item"].map(strength)
+    table["important"] = table["item"].map(important).astype(bool)
     enough = table["n"] >= min_respondents
     table["status"] = np.where(enough, "shown", TOO_FEW)
     table["below_rank"] = table.groupby(provider)["gap"].rank(method="min").astype("Int64")

@@ -16,6 +16,9 @@ from instruments import Instrument, Item
 
 BANDS = {"top_box": "top_box", "percent_positive": "positive", "bottom_box": "bottom_box"}
 INDICATOR_BANDS = ("top_box", "positive")
+# What item statistics are computed from once respondents are scored: each item's 0–100
+# score and its indicators (a table's column levels, above the item ids).
+SCORED_ITEM_VALUES = ("score", *INDICATOR_BANDS)
 
 
 def item_summary(answers: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
@@ -93,6 +96,75 @@ def item_statistics_by(answers: pd.DataFrame, instrument: Instrument,
                     inside = np.isin(chosen, _band_scores(instrument, item, band))
                     part[column] = np.bincount(group, weights=inside, minlength=size) / n
         parts.append(pd.DataFrame(part))
+    return pd.concat(parts, ignore_index=True)
+
+
+def scored_item_values(percent: np.ndarray, indicators: pd.DataFrame,
+                       instrument: Instrument, index: pd.Index) -> pd.DataFrame:
+    """Return the ``SCORED_ITEM_VALUES`` table of respondents already scored.
+
+    ``percent`` is the respondents × items 0–100 matrix (``to_percent(score_matrix(…))``)
+    and ``indicators`` the ``item_indicators`` of the same respondents.
+    """
+    items = [item.id for item in instrument.items]
+    bands = [indicators[[f"{item}_{band}" for item in items]].to_numpy(dtype=float,
+                                                                        na_value=np.nan)
+             for band in INDICATOR_BANDS]
+    return pd.DataFrame(np.hstack([percent, *bands]), index=index,
+                        columns=pd.MultiIndex.from_product([SCORED_ITEM_VALUES, items]))
+
+
+def scored_item_summary(values: pd.DataFrame) -> pd.DataFrame:
+    """The scored statistics of ``item_summary`` from respondents already scored.
+
+    ``values`` has a row per respondent and ``SCORED_ITEM_VALUES`` × item id columns: each
+    item's 0–100 score (NaN = not answered or not scored) and its top-box and positive
+    indicators (``item_indicators``). One row per item: item_id, n, mean, top_box,
+    percent_positive (no bottom box: it has no indicator). The same numbers summed in the
+    same order as ``item_summary`` sums them, so equal to the last bit to its results on
+    the answers the values were scored from.
+    """
+    percent, top_box, positive = (values[name] for name in SCORED_ITEM_VALUES)
+    rows = []
+    for item in percent.columns:
+        scores = percent[item].to_numpy(dtype=float)
+        scored = ~np.isnan(scores)
+        row: dict[str, object] = {"item_id": item, "n": int(scored.sum()), "mean": np.nan,
+                                  "top_box": np.nan, "percent_positive": np.nan}
+        if row["n"]:
+            row["mean"] = float(scores[scored].mean())
+            for column, band in (("top_box", top_box), ("percent_positive", positive)):
+                row[column] = float(band[item].to_numpy(dtype=float)[scored].mean())
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["item_id", "n", "mean", "top_box", "percent_positive"])
+
+
+def scored_item_statistics_by(values: pd.DataFrame, groups: pd.Categorical) -> pd.DataFrame:
+    """``scored_item_summary`` for many groups in one pass, as ``item_statistics_by``.
+
+    Columns: group, item_id, n, mean, top_box, percent_positive; every category gets a row
+    per item (n = 0 and empty statistics where nobody in it has a score of the item).
+    Equal to the last bit to ``item_statistics_by`` on the answers scored.
+    """
+    percent, top_box, positive = (values[name] for name in SCORED_ITEM_VALUES)
+    codes = np.asarray(groups.codes)
+    size = len(groups.categories)
+    parts = []
+    for item in percent.columns:
+        scores = percent[item].to_numpy(dtype=float)
+        scored = ~np.isnan(scores) & (codes >= 0)
+        group = codes[scored]
+        n = np.bincount(group, minlength=size)
+        part: dict[str, object] = {"group": groups.categories, "item_id": item, "n": n}
+        with np.errstate(invalid="ignore", divide="ignore"):
+            part["mean"] = np.bincount(group, weights=scores[scored], minlength=size) / n
+            for column, band in (("top_box", top_box), ("percent_positive", positive)):
+                inside = band[item].to_numpy(dtype=float)[scored]
+                part[column] = np.bincount(group, weights=inside, minlength=size) / n
+        parts.append(pd.DataFrame(part))
+    if not parts:
+        return pd.DataFrame(columns=["group", "item_id", "n", "mean", "top_box",
+                                     "percent_positive"])
     return pd.concat(parts, ignore_index=True)
 
 

@@ -35,9 +35,9 @@ import instruments  # noqa: E402
 from survey_app.auth.scope import peer_letter  # noqa: E402
 from survey_app.reports.command import Job, build_all  # noqa: E402
 from survey_app.reports.pdf import html_to_pdf, report_html, report_pdf  # noqa: E402
-from survey_app.services.results_data import Names, merge_scored, score_answers  # noqa: E402
-from survey_app.services.results_report import build_report  # noqa: E402
-from survey_app.services.results_tables import Bundle  # noqa: E402
+from survey_app.results.data import Names, merge_scored, score_answers  # noqa: E402
+from survey_app.results.report import build_report  # noqa: E402
+from survey_app.results.tables import Bundle  # noqa: E402
 
 PATHWAYS = ["frail-elderly", "stroke", "hip-fracture", "copd", "heart-failure",
             "elective-orthopaedics", "cancer", "end-of-life"]

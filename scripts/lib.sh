@@ -46,6 +46,9 @@ start_postgres() {
   as_root runuser -u postgres -- psql -q -c \
     "DO \$\$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname='survey') THEN
        CREATE ROLE survey LOGIN PASSWORD 'survey' CREATEDB; END IF; END\$\$;" >/dev/null
+  # A test database is dropped WITH (FORCE); an autovacuum worker busy in it belongs to no
+  # role, and only pg_signal_backend may end it (without it, the drop fails at random).
+  as_root runuser -u postgres -- psql -q -c "SET client_min_messages = warning; GRANT pg_signal_backend TO survey" >/dev/null
   export TEST_DATABASE_URL="postgresql+psycopg://survey:survey@127.0.0.1:5432/postgres"
   echo "==> PostgreSQL $version running; tests create their own databases"
 }

@@ -63,7 +63,7 @@ def init_app(app: Flask) -> None:
     from survey_app.demo.command import demo_command
     from survey_app.messages_cli import messages_group
     from survey_app.reports.command import reports_group
-    from survey_app.results_cli import results_group
+    from survey_app.results.commands import results_group
 
     app.cli.add_command(demo_command)
     app.cli.add_command(export_answers_command)

@@ -35,6 +35,7 @@ from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from survey_app.results.measures import PUBLISHING
 from survey_app.services.text import UNREADABLE_MESSAGE, text_problem
 
 # nhsuk-frontend-jinja 0.10.2 renders markup for exactly this nhsuk-frontend release.
@@ -165,6 +166,7 @@ def configure_templates(app: Flask) -> None:
     """
     app.jinja_env.undefined = ChainableUndefined
     app.jinja_env.autoescape = True
+    app.jinja_env.globals["publishing"] = PUBLISHING  # the rules pages quote
     app.jinja_loader = ChoiceLoader(  # type: ignore[assignment]
         [app.jinja_loader, PackageLoader("nhsuk_frontend_jinja")]
     )

@@ -14,10 +14,10 @@ from survey_app.auth import current_staff
 from survey_app.extensions import db
 from survey_app.models import Organisation
 from survey_app.provider.filters import select_items
+from survey_app.results.periods import UnknownPeriod, period_label
 from survey_app.services import audit
 from survey_app.services.funnel import EXCLUSION_NAMES, funnels, periods, total
 from survey_app.services.outbox import STATUSES, recent_messages
-from survey_app.services.results_data import UnknownPeriod, period_label
 
 OUTBOX_SIZE = 200
 

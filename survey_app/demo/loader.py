@@ -34,7 +34,7 @@ from survey_app.models import (
     utcnow,
 )
 from survey_app.models.event import AGE_BANDS
-from survey_app.services import response_scores
+from survey_app.results import scores as response_scores
 from survey_app.services.invitations import hash_token, new_token
 from survey_app.services.masking import mask_identifiers
 from survey_app.services.questionnaire import build_questions, load_instruments

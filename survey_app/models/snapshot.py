@@ -3,7 +3,7 @@ read by every page, worker and report.
 
 A snapshot names the data version and methodology version it was built from, who built
 it and when, and its status. Each of its tables is stored whole (``payload``: compact
-JSON, zlib-compressed; see :mod:`survey_app.services.results_store`) under the filter it
+JSON, zlib-compressed; see :mod:`survey_app.results.store`) under the filter it
 was built for and the name the results bundle knows it by. At most one snapshot is
 ``building`` at a time: a partial unique index, so two builders cannot both start one.
 """

@@ -1,7 +1,7 @@
 """The provider portal at ``/provider/``: dashboard, pathway drill-down, charts and reports.
 
 Every view starts with ``current_scope().require_provider(org_code)`` (404 outside the
-user's scope) and hands the scope to ``survey_app.services.results``; the views only
+user's scope) and hands the scope to ``survey_app.results``; the views only
 translate between HTTP and that service.
 """
 
@@ -12,7 +12,7 @@ from flask.blueprints import BlueprintSetupState
 from werkzeug.wrappers import Response
 
 from survey_app.reports.formatting import FILTERS, uk_time
-from survey_app.services.results_store import NotBuilt
+from survey_app.results.store import NotBuilt
 
 bp = Blueprint("provider", __name__, url_prefix="/provider")
 

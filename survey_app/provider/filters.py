@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from survey_app.services.results import Filters
+from survey_app.results import Filters
 
 FIELDS = ("period", "pathway", "site", "mode")
 MODE_NAMES = {"online": "Online", "kiosk": "Kiosk", "paper": "Paper", "telephone": "Telephone"}

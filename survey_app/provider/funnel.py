@@ -9,8 +9,8 @@ from flask import render_template, request, url_for
 from survey_app.auth import current_scope, staff_required
 from survey_app.provider import bp
 from survey_app.provider.filters import select_items
+from survey_app.results.periods import UnknownPeriod, period_label
 from survey_app.services.funnel import EXCLUSION_NAMES, Funnel, funnels, periods
-from survey_app.services.results_data import UnknownPeriod, period_label
 
 PORTAL_ROLES = ("administrator", "provider")
 

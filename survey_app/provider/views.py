@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Response, abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
+from survey_app import results
 from survey_app.auth import current_scope, current_staff, staff_required
 from survey_app.extensions import db
 from survey_app.provider import bp
@@ -23,9 +24,9 @@ from survey_app.provider.filters import (
 from survey_app.reports.charts import funnel_svg, trend_svg
 from survey_app.reports.pdf import report_pdf
 from survey_app.reports.tables import csv_bytes, xlsx_bytes
-from survey_app.services import audit, results
-from survey_app.services.results_data import UnknownPeriod, period_label
-from survey_app.services.results_views import Funnel, TrendPoint
+from survey_app.results.periods import UnknownPeriod, period_label
+from survey_app.results.views import Funnel, TrendPoint
+from survey_app.services import audit
 
 PORTAL_ROLES = ("administrator", "provider")
 DOWNLOADS = {

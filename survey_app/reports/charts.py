@@ -31,7 +31,7 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from analysis.spc import CONCERN, IMPROVEMENT  # noqa: E402
-from survey_app.services.results_views import Funnel, TrendPoint  # noqa: E402
+from survey_app.results.views import Funnel, TrendPoint  # noqa: E402
 
 # NHS identity colours; every series also differs by marker or line style.
 NHS_BLUE = "#005eb8"

@@ -23,15 +23,16 @@ import click
 from flask.cli import with_appcontext
 from tqdm import tqdm
 
+from survey_app import results
 from survey_app.auth.scope import Scope
 from survey_app.extensions import db
 from survey_app.reports.formatting import uk_time
 from survey_app.reports.pdf import collector_paused, report_pdf
-from survey_app.services import results
-from survey_app.services.results_data import Names, UnknownPeriod, period_label
-from survey_app.services.results_report import build_report
-from survey_app.services.results_tables import Bundle
-from survey_app.services.results_views import answered
+from survey_app.results.data import Names
+from survey_app.results.periods import UnknownPeriod, period_label
+from survey_app.results.report import build_report
+from survey_app.results.tables import Bundle
+from survey_app.results.views import answered
 
 # Set in the parent just before the pool forks; each worker reads its inherited copy.
 _SHARED: dict[str, object] = {}

@@ -23,7 +23,8 @@ from weasyprint.urls import URLFetcher
 
 from survey_app.reports.charts import funnel_svg, trend_svg
 from survey_app.reports.formatting import FILTERS
-from survey_app.services.results_report import ProviderReport
+from survey_app.results.measures import PUBLISHING
+from survey_app.results.report import ProviderReport
 
 TEMPLATE = "reports/report.html"
 SHARED_CSS = Path(__file__).resolve().parent.parent / "static" / "css" / "results.css"
@@ -54,6 +55,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(FILTERS)
+    env.globals["publishing"] = PUBLISHING
     return env
 
 

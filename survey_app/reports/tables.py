@@ -14,7 +14,7 @@ import pandas as pd
 
 from analysis.disclosure import SUPPRESSED
 from survey_app.reports.formatting import is_missing
-from survey_app.services.results_report import ProviderReport
+from survey_app.results.report import ProviderReport
 
 # Each download table's columns, fixed so that an empty table (say, no question below
 # other providers) is still a sheet with its header rather than a blank one.

@@ -33,9 +33,9 @@ from survey_app.models import (
     utcnow,
 )
 from survey_app.models.comment import FLAG_REASON_LIMIT, FOLLOW_UP_NOTE_LIMIT
+from survey_app.results.periods import UnknownPeriod, period_label, period_of
 from survey_app.services import audit
 from survey_app.services.errors import FieldError
-from survey_app.services.results_data import UnknownPeriod, period_label, period_of
 
 DEFAULT_RAW_TEXT_DAYS = 90  # docs/operations.md, "Free-text comments: retention"
 PAGE_LIMIT = 200  # flagged comments and the safety review, one page each

@@ -11,8 +11,10 @@ period, mode, responded), the input ``python -m analysis response-rate`` reads.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Select, and_, select
 from sqlalchemy.orm import aliased
@@ -30,6 +32,7 @@ from survey_app.models import (
 )
 
 CASE_MIX_INSTRUMENT = "about_you"
+CHUNK = 50_000  # rows fetched at a time when reading every submitted response
 CONTEXT_COLUMNS = [
     "response_id", "provider", "site", "pathway", "care_type", "discharge_date",
     "admission_route", "language", "mode", "survey_id",
@@ -45,6 +48,14 @@ def join_event_context(query: Select, provider: Any, site: Any) -> Select:
         .outerjoin(site, site.id == TransitionEvent.site_id)
         .join(Pathway, Pathway.id == TransitionEvent.pathway_id)
     )
+
+
+def stream(statement: Select, chunk: int = CHUNK) -> Iterator[Sequence[Any]]:
+    """Yield a query's rows ``chunk`` at a time, on a server-side cursor where the
+    database has one (PostgreSQL), so a million rows are never in memory at once. Core
+    rows, not the ORM's: the ORM's per-row bookkeeping would double the reading time."""
+    result = db.session.connection().execute(statement.execution_options(yield_per=chunk))
+    yield from result.partitions()
 
 
 def quarter(days: pd.Series) -> pd.Series:
@@ -96,14 +107,44 @@ def item_answers(instrument: instruments.Instrument, response_ids: list[int]) ->
     return wide.reindex(index=response_ids, columns=choices)
 
 
-def case_mix(response_ids: list[int]) -> pd.DataFrame:
-    """Return the about-you answers as readable short codes (e.g. ``75-84``, ``PROXY``)."""
-    about = instruments.get_instrument(CASE_MIX_INSTRUMENT)
-    wide = item_answers(about, response_ids)
+def _short_codes(wide: pd.DataFrame, about: instruments.Instrument) -> pd.DataFrame:
+    """Return the about-you option codes of a wide table as their short codes."""
     for item in about.items:
         labels = {o.code: o.short_code for o in about.options_for(item.id)}
         wide[item.id] = wide[item.id].map(labels)
     return wide
+
+
+def case_mix(response_ids: list[int]) -> pd.DataFrame:
+    """Return the about-you answers as readable short codes (e.g. ``75-84``, ``PROXY``)."""
+    about = instruments.get_instrument(CASE_MIX_INSTRUMENT)
+    return _short_codes(item_answers(about, response_ids), about)
+
+
+def submitted_case_mix(chunk: int = CHUNK) -> pd.DataFrame:
+    """Return ``case_mix`` of every submitted response that answered any about-you
+    question, indexed by response id: one query, fetched ``chunk`` answers at a time and
+    kept as categories, so memory stays small however many responses there are."""
+    about = instruments.get_instrument(CASE_MIX_INSTRUMENT)
+    choices = [item.id for item in about.items if not item.is_free_text]
+    codes = list(dict.fromkeys(o.code for item in about.items for o in about.options_for(item.id)))
+    rows = select(Answer.response_id, Answer.item_id, Answer.code).join(
+        Response, Response.id == Answer.response_id).where(
+        Response.status == "submitted", Answer.instrument_id == about.id,
+        Answer.instrument_version == about.version)
+    parts = []
+    for got in stream(rows, chunk):
+        parts.append(pd.DataFrame({
+            "response_id": np.array([row[0] for row in got], dtype=np.int64),
+            "item_id": pd.Categorical([row[1] for row in got], categories=choices),
+            "code": pd.Categorical([row[2] for row in got], categories=codes),
+        }))
+    long = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        {"response_id": pd.array([], dtype="int64"), "item_id": pd.Categorical([], choices),
+         "code": pd.Categorical([], codes)})
+    wide = long.pivot(index="response_id", columns="item_id", values="code")
+    wide = wide.sort_index().reindex(columns=choices).astype(object)
+    return _short_codes(wide.rename_axis(columns="item_id"), about)
 
 
 def answers_table(instrument_id: str, version: str | None = None) -> pd.DataFrame:

@@ -23,7 +23,7 @@ from sqlalchemy import distinct, func, select
 
 from survey_app.extensions import db
 from survey_app.models import Invitation, Message, Response, Survey, TransitionEvent
-from survey_app.services.results_data import period_label
+from survey_app.results.periods import period_label
 
 STEPS = ("invited", "delivered", "failed", "reminded", "responded", "waiting")
 EXCLUSION_NAMES = {

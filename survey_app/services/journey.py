@@ -18,7 +18,8 @@ from sqlalchemy import delete, func, inspect, select, update
 from survey_app.extensions import db
 from survey_app.models import Answer, Comment, Invitation, Response, Survey, utcnow
 from survey_app.models.response import MODES
-from survey_app.services import message_status, response_scores
+from survey_app.results import scores as response_scores
+from survey_app.services import message_status
 from survey_app.services.invitations import find_invitation
 from survey_app.services.masking import mask_identifiers
 from survey_app.services.questionnaire import (

@@ -8,7 +8,16 @@ import pytest
 from scoring_tables import answers
 
 from analysis.scoring import item_summary
-from analysis.scoring_items import band_answers, item_statistics_by
+from analysis.scoring_items import (
+    band_answers,
+    item_indicators,
+    item_statistics_by,
+    scored_item_statistics_by,
+    scored_item_summary,
+    scored_item_values,
+)
+from analysis.scoring_matrix import item_ranges, score_matrix
+from analysis.scoring_methods import to_percent
 from instruments import get_instrument
 
 CTM15 = get_instrument("ctm15")
@@ -96,3 +105,30 @@ def test_statistics_by_group_match_one_summary_per_group() -> None:
         pd.testing.assert_frame_equal(got[columns], expected[columns], check_dtype=False)
     empty = by_group.xs("P4", level="group")
     assert (empty["n"] == 0).all() and empty[columns[1:]].isna().all().all()
+
+
+@pytest.mark.parametrize("instrument_id", ["ctm15", "i_statements"])
+def test_statistics_of_stored_item_scores_equal_those_of_the_answers_to_the_bit(
+    instrument_id: str,
+) -> None:
+    """What the results read back (each item's 0–100 score and indicators, as stored at
+    submission) gives exactly the numbers the answers give, reverse items included."""
+    instrument = get_instrument(instrument_id)
+    rng = np.random.default_rng(11)
+    codes = [o.code for o in instrument.response_sets[instrument.items[0].response_set].options]
+    rows = [[rng.choice([*codes, None]) for _ in instrument.items] for _ in range(997)]
+    table = answers(instrument, rows)
+    percent = to_percent(score_matrix(table, instrument),
+                         item_ranges(instrument, instrument.items))
+    values = scored_item_values(percent, item_indicators(table, instrument), instrument,
+                                pd.Index(table["response_id"]))
+    columns = ["item_id", "n", "mean", "top_box", "percent_positive"]
+    pd.testing.assert_frame_equal(scored_item_summary(values),
+                                  item_summary(table, instrument)[columns], check_exact=True)
+    groups = pd.Categorical(rng.choice(["P1", "P2", "P3"], len(table)),
+                            categories=["P1", "P2", "P3", "P4"])  # P4: nobody
+    pd.testing.assert_frame_equal(
+        scored_item_statistics_by(values, groups),
+        item_statistics_by(table, instrument, groups)[["group", *columns]], check_exact=True)
+    nobody = scored_item_summary(values.iloc[0:0])
+    assert (nobody["n"] == 0).all() and nobody[columns[2:]].isna().all().all()

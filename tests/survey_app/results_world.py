@@ -21,7 +21,7 @@ from flask import Flask
 from sqlalchemy import select
 from staff import Staff, make_staff
 
-from survey_app import create_app
+from survey_app import create_app, results
 from survey_app.extensions import db
 from survey_app.models import (
     Answer,
@@ -32,19 +32,18 @@ from survey_app.models import (
     TransitionEvent,
     utcnow,
 )
-from survey_app.services import results, results_build
+from survey_app.results import build as results_build
+from survey_app.results.data import load_invitations, load_respondents
+from survey_app.results.periods import period_of
+from survey_app.results.scores import store_submitted
+from survey_app.results.tables import Bundle
 from survey_app.services.invitations import hash_token
-from survey_app.services.results_data import load_invitations, load_respondents, period_of
-from survey_app.services.results_tables import Bundle
 from survey_app.services.surveys import ensure_survey
 
 DEMO_EVENTS = 22000  # about 10,000 responses: some units above 30 respondents, some below
 SMALL_PROVIDER = "RX9"
 SMALL_PATHWAY = "copd"
 SMALL_RESPONDENTS = 5
-# Site filters are built for these providers only (every provider's would take minutes):
-# the tests filter by RZ1's sites; any other provider's site filter says "not ready yet".
-SITE_FILTERED = ("RZ1",)
 
 
 def settings(path: Path) -> dict[str, object]:
@@ -56,8 +55,7 @@ def settings(path: Path) -> dict[str, object]:
 def build_results(app: Flask) -> int:
     """Build a results snapshot of the world's data now (as the timer would); return its id."""
     with app.app_context():
-        summary = results_build.build(force=True, site_providers=SITE_FILTERED,
-                                      built_by="tests")
+        summary = results_build.build(force=True, built_by="tests")
     assert summary.snapshot_id is not None
     return summary.snapshot_id
 
@@ -83,7 +81,8 @@ def fullest_day() -> date:
 def add_responses(provider: Organisation, site: Organisation | None, pathway_code: str,
                   discharged: date, count: int) -> None:
     """Add ``count`` submitted CTM-15 responses of ``provider`` in one pathway, all
-    discharged on ``discharged`` (in an app context; committed)."""
+    discharged on ``discharged``, with their stored scores, as ``submit`` leaves them
+    (in an app context; committed)."""
     pathway = db.session.scalar(select(Pathway).where(Pathway.code == pathway_code))
     survey = ensure_survey("leaving-hospital")
     now = utcnow()
@@ -106,6 +105,8 @@ def add_responses(provider: Organisation, site: Organisation | None, pathway_cod
             for item in range(1, 16)
         ]
         db.session.add(response)
+        db.session.flush()
+        store_submitted(response.id, survey.instrument_keys)
     db.session.commit()
 
 

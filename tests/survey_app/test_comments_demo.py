@@ -17,7 +17,7 @@ from survey_app.demo.comments import NEGATIVE, POSITIVE, SAFETY_CONCERN
 from survey_app.demo.loader import load_demo
 from survey_app.extensions import db
 from survey_app.models import Comment, Invitation, Response, TransitionEvent
-from survey_app.services.results_data import period_of
+from survey_app.results.periods import period_of
 
 IDENTIFIERS = re.compile(r"Patel|Sarah|Peter|O'Neill|David|07700|NE1 4XY|943 476 5919|@")
 

@@ -126,11 +126,12 @@ def test_no_table_export_report_or_output_outside_contact_details_holds_a_contac
         runner.invoke(args=["messages", "close-windows"]).output,
     ]
     with app.app_context():
+        from survey_app import results
         from survey_app.auth.scope import Scope
         from survey_app.models import Organisation
         from survey_app.reports.tables import csv_bytes
-        from survey_app.services import results, results_build
-        from survey_app.services.results_data import period_of
+        from survey_app.results import build as results_build
+        from survey_app.results.periods import period_of
 
         rx1 = db.session.scalar(select(Organisation.id).where(Organisation.code == "RX1"))
         period = period_of(utcnow().date() - timedelta(days=1))

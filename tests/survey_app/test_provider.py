@@ -21,9 +21,9 @@ from results_world import (
 from sqlalchemy import select
 from staff import Staff, make_staff, sign_in
 
+from survey_app import results
 from survey_app.extensions import db
 from survey_app.models import Organisation
-from survey_app.services import results
 
 # Fixtures imported from results_world (named here so the imports count as used).
 FIXTURES = (demo_db, full_period, results_app, rx9_staff, rz1_staff)

@@ -26,15 +26,15 @@ from staff import Staff, sign_in
 from weasyprint.urls import FatalURLFetchingError
 
 import instruments
+from survey_app import results
 from survey_app.auth.scope import Scope
 from survey_app.extensions import db
 from survey_app.models import AuditEvent, Organisation
 from survey_app.reports.pdf import html_to_pdf, report_html, report_pdf
 from survey_app.reports.tables import csv_bytes, xlsx_bytes
-from survey_app.services import results
-from survey_app.services.results_report import ProviderReport, build_report
-from survey_app.services.results_store import StoredBundle, load_table
-from survey_app.services.results_views import BAND_PHRASES
+from survey_app.results.report import ProviderReport, build_report
+from survey_app.results.store import StoredBundle, load_table
+from survey_app.results.views import BAND_PHRASES
 
 # Fixtures imported from results_world (named here so the imports count as used).
 FIXTURES = (current_quarter_app, demo_db, full_period, quarters, results_app, rz1_staff)
@@ -269,7 +269,7 @@ def test_after_compute_all_a_report_only_looks_tables_up(results_app: Flask,
     worker building a report must find every table there (it may only index them)."""
     with results_app.app_context():
         snap = results.snapshot()
-        shared = StoredBundle(snap.snapshot_id, "", lambda name: load_table(
+        shared = StoredBundle(snap.snapshot_id, "", "", lambda name: load_table(
             snap.snapshot_id, "", name))
         shared.compute_all(full_period)
     before = set(shared._memo)

@@ -10,9 +10,9 @@ from types import SimpleNamespace
 
 from survey_app.reports.charts import funnel_svg, trend_svg
 from survey_app.reports.pdf import collector_paused, html_to_pdf
-from survey_app.services.results_report import question_tables
-from survey_app.services.results_tables import Measure
-from survey_app.services.results_views import Funnel, FunnelPoint, TrendPoint
+from survey_app.results.measures import Measure
+from survey_app.results.report import question_tables
+from survey_app.results.views import Funnel, FunnelPoint, TrendPoint
 
 
 def pathway(code: str, top_boxes: list[object]) -> SimpleNamespace:

@@ -19,10 +19,11 @@ from analysis.answers import AnswerError
 from analysis.cli import main as analysis_main
 from survey_app.extensions import db
 from survey_app.models import Answer, Invitation, Response, ResponseScore
+from survey_app.results.data import score_answers
+from survey_app.results.measures import item_column
+from survey_app.results.scores import rescore, rescore_plan
 from survey_app.services.export import answers_table
 from survey_app.services.journey import Journey, open_journey, record, submit
-from survey_app.services.response_scores import rescore, rescore_plan
-from survey_app.services.results_data import item_column, score_answers
 
 MakeInvitation = Callable[..., str]
 # Each scored instrument with the flags that make the command write every stored measure.

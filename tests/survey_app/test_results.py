@@ -18,13 +18,14 @@ from results_world import (
 from sqlalchemy import select
 
 from analysis.funnel import BANDS, TOO_FEW
+from survey_app import results
 from survey_app.auth.scope import Scope
 from survey_app.extensions import db
 from survey_app.models import Organisation
-from survey_app.services import results
-from survey_app.services.results_data import HEADLINE, UnknownPeriod, period_label
-from survey_app.services.results_tables import Bundle
-from survey_app.services.results_views import pathway_results, pathway_row, priority_rows
+from survey_app.results.measures import HEADLINE
+from survey_app.results.periods import UnknownPeriod, period_label
+from survey_app.results.tables import UNIT_LEVEL, Bundle
+from survey_app.results.views import pathway_results, pathway_row, priority_rows
 
 # Fixtures imported from results_world (named here so the imports count as used).
 FIXTURES = (demo_db, fresh_results_app, full_period, results_app)
@@ -220,3 +221,36 @@ def test_nothing_derived_from_a_starred_count_is_published(results_app: Flask,
                if c not in COUNTS | NAMES_THE_ROW | DESCRIBES_THE_COMPARISON | {"priority"}]
         assert (starred[own].astype(object) == "*").all().all(), (
             name, starred[own].iloc[0].to_dict())
+
+
+@pytest.mark.parametrize("mode", [None, "online"])
+def test_a_site_filter_puts_the_site_in_its_trust_s_place_and_leaves_peers_alone(
+    results_app: Flask, full_period: str, mode: str | None
+) -> None:
+    """Filtered to one site, RZ1's rows are that site's respondents (benchmarked nationally
+    among sites) and every other provider's rows are those of the page without the site."""
+    respondents = computed_bundle(results_app).respondents
+    own = respondents.loc[(respondents["provider"] == "RZ1") & respondents[HEADLINE].notna()
+                          & (respondents["period"] == full_period)
+                          & ((respondents["mode"] == mode) if mode else True)]
+    counts = own.groupby(["site", "pathway"]).size()
+    (site_code, pathway), count = counts.idxmax(), int(counts.max())
+    assert count >= 30  # a published, unsuppressed count
+    with results_app.app_context():
+        snap = results.snapshot()
+        whole = results.filtered_bundle(snap, "RZ1", None, mode).benchmark(HEADLINE)
+        site = results.filtered_bundle(snap, "RZ1", site_code, mode).benchmark(HEADLINE)
+
+    def peers(table: pd.DataFrame) -> pd.DataFrame:
+        rows = table.loc[table["provider"] != "RZ1"].astype(str)
+        return rows.sort_values(list(rows.columns), ignore_index=True)
+
+    def unit_n(table: pd.DataFrame) -> int:
+        row = table.loc[(table["provider"] == "RZ1") & (table["pathway"] == pathway)
+                        & (table["period"] == full_period) & (table["level"] == UNIT_LEVEL)]
+        assert len(row) == 1
+        return int(row["n"].iloc[0])
+
+    pd.testing.assert_frame_equal(peers(site), peers(whole))
+    assert unit_n(site) == count
+    assert unit_n(whole) > count  # the trust has more than the one site

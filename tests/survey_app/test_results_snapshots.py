@@ -22,8 +22,8 @@ from staff import make_staff, sign_in
 
 from survey_app.extensions import db
 from survey_app.models import Organisation, ResultsSnapshot, SnapshotTable
-from survey_app.services import results_build
-from survey_app.services.results_store import decode, encode
+from survey_app.results import build as results_build
+from survey_app.results.store import decode, encode
 
 __all__ = ["demo_db", "fresh_results_app"]
 

@@ -17,11 +17,12 @@ from sqlalchemy import select
 from staff import make_staff, sign_in
 from werkzeug.test import TestResponse
 
+from survey_app import results
 from survey_app.auth.scope import Scope
 from survey_app.extensions import db
 from survey_app.models import Organisation, Pathway, StaffUser
 from survey_app.reports.pdf import report_html
-from survey_app.services import results, results_build
+from survey_app.results import build as results_build
 from survey_app.services.surveys import ensure_survey
 
 SCRIPT = "</textarea><script>alert(1)</script><img src=x onerror=alert(1)>"

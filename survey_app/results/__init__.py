@@ -21,14 +21,14 @@ from typing import Protocol
 from flask import current_app, g, has_request_context
 
 from analysis import METHODOLOGY_VERSION
-from analysis.funnel import MIN_RESPONDENTS
-from survey_app.services import results_store as store
-from survey_app.services import results_views as views
-from survey_app.services.results_build import MODES
-from survey_app.services.results_data import Names, UnknownPeriod, load_names, period_label
-from survey_app.services.results_report import ProviderReport, build_report
-from survey_app.services.results_store import NotBuilt
-from survey_app.services.results_tables import ALL_PATHWAYS, Bundle
+from survey_app.results import store, views
+from survey_app.results.build import MODES
+from survey_app.results.data import Names, load_names
+from survey_app.results.measures import PUBLISHING
+from survey_app.results.periods import UnknownPeriod, period_label
+from survey_app.results.report import ProviderReport, build_report
+from survey_app.results.store import NotBuilt
+from survey_app.results.tables import ALL_PATHWAYS, Bundle
 
 __all__ = ["MODES", "NotBuilt"]
 
@@ -106,7 +106,7 @@ def snapshot() -> Snapshot:
     latest = store.latest_complete()
     if latest is None:
         raise NotBuilt("the results have not been built yet", store.last_attempt())
-    bundle = store.stored_bundle(_database_key(), latest.id, "")
+    bundle = store.stored_bundle(_database_key(), latest.id)
     made = Snapshot(latest.id, latest.finished_at or latest.started_at, bundle, load_names())
     if has_request_context():
         g.results_snapshot = made  # the page's header and "built at" line name it
@@ -120,11 +120,11 @@ def clear_cache() -> None:
 
 def filtered_bundle(snap: Snapshot, provider: str, site: str | None, mode: str | None) -> Bundle:
     """Return the stored bundle of a mode (everyone's respondents) and/or one site of
-    ``provider`` (peers keep all their respondents)."""
-    key = store.filter_key(provider, site, mode)
-    if not key:
+    ``provider`` (in the provider's place; peers keep all their respondents)."""
+    if site is None and mode is None:
         return snap.bundle
-    return store.stored_bundle(_database_key(), snap.snapshot_id, key)
+    return store.stored_bundle(_database_key(), snap.snapshot_id, mode,
+                               None if site is None else (provider, site))
 
 
 def provider_labels(scope: ScopeLike, names: Names, bundle: Bundle) -> dict[str, str]:
@@ -157,9 +157,9 @@ def check_filters(provider: str, filters: Filters) -> list[tuple[str, str]]:
 
 
 def reading_guide() -> dict[str, object]:
-    """Return what the portal's "how results are worked out" page quotes: the methodology
-    version and the minimum respondents for a result."""
-    return {"methodology_version": METHODOLOGY_VERSION, "min_respondents": MIN_RESPONDENTS}
+    """Return the publishing rules pages quote (from ``analysis``): the methodology
+    version, the minimum respondents for a result and the largest count shown as ``*``."""
+    return {"methodology_version": METHODOLOGY_VERSION, **PUBLISHING}
 
 
 def _period(snap: Snapshot, bundle: Bundle, provider: str,

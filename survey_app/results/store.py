@@ -27,11 +27,13 @@ from sqlalchemy import select
 
 from survey_app.extensions import db
 from survey_app.models import ResultsSnapshot, SnapshotTable
-from survey_app.services.results_tables import Bundle, candidate_measures
+from survey_app.results.measures import candidate_measures
+from survey_app.results.tables import Bundle
 
 UNITS = "units"  # provider × pathway × period of the respondents (no respondent rows)
 INVITED = "invited units"  # provider × pathway of the invitations
 MEASURES = "measures"
+SITES = "sites"  # the bundles whose units are sites
 BUNDLES_KEPT = 32
 
 
@@ -73,11 +75,23 @@ def decode(payload: bytes) -> pd.DataFrame:
     }, columns=stored["columns"])
 
 
-def filter_key(provider: str | None, site: str | None, mode: str | None) -> str:
-    """Return the stored name of a filter: "" (none), "site=RZ101", "mode=paper", both."""
-    parts = ([f"site={site}"] if site is not None and provider is not None else []) + \
-        ([f"mode={mode}"] if mode is not None else [])
-    return "&".join(parts)
+def filter_key(*, mode: str | None = None, sites: bool = False) -> str:
+    """Return the stored name of a built bundle: "" (providers, everyone), "mode=paper",
+    "sites" (sites as the units), "sites&mode=paper"."""
+    return "&".join(([SITES] if sites else []) + ([f"mode={mode}"] if mode else []))
+
+
+def overlay(base: pd.DataFrame | None, sites: pd.DataFrame | None, provider: str,
+            site: str) -> pd.DataFrame | None:
+    """Return a provider-level table with ``provider``'s rows replaced by ``site``'s rows
+    of the site-level table (relabelled as the provider): what a page filtered to one
+    site shows. Tables without providers (national item results) are the base's."""
+    if base is None or sites is None or "provider" not in base.columns:
+        return base
+    own = sites.loc[sites["provider"] == site].assign(provider=provider)
+    if own.empty:
+        return base.loc[base["provider"] != provider].reset_index(drop=True)
+    return pd.concat([base.loc[base["provider"] != provider], own], ignore_index=True)
 
 
 def table_name(key: tuple[str, ...]) -> str:
@@ -114,12 +128,12 @@ def table_names(snapshot_id: int, filter_: str) -> list[str]:
 class StoredBundle(Bundle):
     """A bundle whose every table is read from a stored snapshot, never computed."""
 
-    def __init__(self, snapshot_id: int, filter_: str,
+    def __init__(self, snapshot_id: int, filter_: str, label: str,
                  load: Callable[[str], pd.DataFrame | None]) -> None:
-        self.snapshot_id, self.filter, self._load = snapshot_id, filter_, load
+        self.snapshot_id, self.filter, self.label, self._load = snapshot_id, filter_, label, load
         units, invited, measures = (load(name) for name in (UNITS, INVITED, MEASURES))
         if units is None or invited is None or measures is None:
-            raise NotBuilt(f"snapshot {snapshot_id} has no tables for {filter_ or 'all'}")
+            raise NotBuilt(f"snapshot {snapshot_id} has no tables for {label or 'all'}")
         self.respondents, self.invitations = units, invited
         self.answers = {}
         columns = set(measures["column"])
@@ -137,7 +151,7 @@ class StoredBundle(Bundle):
                 table = self._load(table_name(key))
                 if table is None:
                     raise KeyError(f"snapshot {self.snapshot_id} has no table "
-                                   f"{table_name(key)!r} for {self.filter or 'all'}")
+                                   f"{table_name(key)!r} for {self.label or 'all'}")
                 self._memo[key] = table
             return self._memo[key]
 
@@ -154,22 +168,33 @@ _lock = threading.Lock()
 _bundles: OrderedDict[tuple[str, int, str], StoredBundle] = OrderedDict()
 
 
-def stored_bundle(database: str, snapshot_id: int, filter_: str) -> StoredBundle:
-    """Return the bundle of one snapshot and filter, from the LRU or the database."""
-    key = (database, snapshot_id, filter_)
+def stored_bundle(database: str, snapshot_id: int, mode: str | None = None,
+                  site: tuple[str, str] | None = None) -> StoredBundle:
+    """Return the bundle of one snapshot for everyone or one ``mode``, and for one
+    ``site`` given as (provider, site code) or for the providers, from the LRU or the
+    database."""
+    key = (database, snapshot_id, mode, site)
     with _lock:
         if key in _bundles:
             _bundles.move_to_end(key)
             return _bundles[key]
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    base = filter_key(mode=mode)
 
-    def load(name: str) -> pd.DataFrame | None:
+    def read(filter_: str, name: str) -> pd.DataFrame | None:
         if has_app_context():
             return load_table(snapshot_id, filter_, name)
         with app.app_context():  # a bundle used after its request: same database
             return load_table(snapshot_id, filter_, name)
 
-    bundle = StoredBundle(snapshot_id, filter_, load)
+    def load(name: str) -> pd.DataFrame | None:
+        table = read(base, name)
+        if site is None:
+            return table
+        return overlay(table, read(filter_key(mode=mode, sites=True), name), *site)
+
+    label = base if site is None else "&".join(filter(None, (f"site={site[1]}", base)))
+    bundle = StoredBundle(snapshot_id, base, label, load)
     with _lock:
         _bundles[key] = bundle
         while len(_bundles) > BUNDLES_KEPT:

@@ -1,10 +1,13 @@
 """Build a results snapshot: every published table the portal and reports read, computed
-once with the ``analysis`` code (``results_tables.Bundle``) and stored.
+once with the ``analysis`` code (``results.tables.Bundle``) and stored.
 
-Tables are built for no filter, for each way of answering, for each provider's sites and
-for each site with each way of answering: a site's tables keep the other providers' rows
-only where its pages show them (the benchmarks and funnels of its pathways), and its
-"what matters most" only for the strata its site has respondents in.
+Ten bundles are built, each over every respondent nationally: providers as the units,
+with no filter and for each way of answering; and sites as the units (each respondent
+under its site's code), again with no filter and for each way of answering. A page
+filtered to one site reads the provider-level tables with that provider's rows taken from
+the site-level ones (``store.overlay``): the site is benchmarked against the same
+national respondents as its trust, and the other providers are shown as they are. So the
+build's work does not grow with the number of sites, and neither does what it stores.
 
 One builder at a time: the ``building`` row is unique (a partial unique index), so a
 second builder's insert fails and it stops; on PostgreSQL an advisory lock held for the
@@ -28,14 +31,9 @@ from sqlalchemy.exc import IntegrityError
 from analysis import METHODOLOGY_VERSION
 from survey_app.extensions import db
 from survey_app.models import ResultsSnapshot, SnapshotTable, utcnow
-from survey_app.services.results_data import (
-    HEADLINE,
-    data_version,
-    load_invitations,
-    load_names,
-    load_respondents,
-)
-from survey_app.services.results_store import (
+from survey_app.results.data import data_version, load_invitations, load_names, load_respondents
+from survey_app.results.measures import HEADLINE
+from survey_app.results.store import (
     INVITED,
     MEASURES,
     UNITS,
@@ -44,7 +42,7 @@ from survey_app.services.results_store import (
     latest_complete,
     table_name,
 )
-from survey_app.services.results_tables import Bundle
+from survey_app.results.tables import Bundle
 
 KEEP = 2
 MODES = ("online", "kiosk", "paper", "telephone")
@@ -60,15 +58,14 @@ class BuildRunning(RuntimeError):
 
 @dataclass(frozen=True)
 class Plan:
-    """One filter to build: whose site (if any) and which way of answering (if any)."""
+    """One bundle to build: units are providers or sites, for everyone or one mode."""
 
-    provider: str | None = None
-    site: str | None = None
+    sites: bool = False
     mode: str | None = None
 
     @property
     def key(self) -> str:
-        return filter_key(self.provider, self.site, self.mode)
+        return filter_key(mode=self.mode, sites=self.sites)
 
 
 @dataclass(frozen=True)
@@ -81,32 +78,26 @@ class BuildSummary:
     skipped: str | None = None
 
 
-def plans(sites: dict[str, list[tuple[str, str]]],
-          site_providers: Iterable[str] | None = None) -> list[Plan]:
-    """Return every filter the portal offers: none, each mode, each site, site × mode
-    (the sites of ``site_providers`` only, when given)."""
-    chosen = None if site_providers is None else set(site_providers)
-    site_plans = [(provider, code) for provider, listed in sorted(sites.items())
-                  if chosen is None or provider in chosen for code, _name in listed]
-    return [Plan(), *(Plan(mode=m) for m in MODES),
-            *(Plan(p, s) for p, s in site_plans),
-            *(Plan(p, s, m) for p, s in site_plans for m in MODES)]
+PLANS = [Plan(sites, mode) for sites in (False, True) for mode in (None, *MODES)]
 
 
-def filtered(bundle: Bundle, plan: Plan) -> Bundle:
-    """Return the bundle of the plan's respondents: a mode's (everyone's) and/or one site's
-    of its provider (the other providers keep all theirs)."""
-    if plan.mode is None and plan.site is None:
-        return bundle
-    respondents, invitations = bundle.respondents, bundle.invitations
+def bundle_for(everyone: Bundle, plan: Plan) -> Bundle:
+    """Return the bundle of the plan: one mode's respondents (or all), under their
+    provider's code or their site's (a respondent with no site keeps its provider's)."""
+    respondents, invitations = everyone.respondents, everyone.invitations
     if plan.mode is not None:
         respondents = respondents.loc[respondents["mode"] == plan.mode]
-    if plan.site is not None:
-        respondents = respondents.loc[(respondents["provider"] != plan.provider)
-                                      | (respondents["site"] == plan.site)]
-        invitations = invitations.loc[(invitations["provider"] != plan.provider)
-                                      | (invitations["site"] == plan.site)]
-    return Bundle(respondents, invitations, bundle.answers)
+    if plan.sites:
+        respondents = respondents.assign(provider=_site_or_provider(respondents))
+        invitations = invitations.assign(provider=_site_or_provider(invitations))
+    return Bundle(respondents, invitations, everyone.answers)
+
+
+def _site_or_provider(table: pd.DataFrame) -> pd.Series:
+    if "site" not in table.columns:
+        return table["provider"]
+    return table["site"].where(table["site"].notna() & (table["site"] != ""),
+                               table["provider"])
 
 
 def _units(bundle: Bundle) -> dict[str, pd.DataFrame]:
@@ -121,48 +112,18 @@ def _units(bundle: Bundle) -> dict[str, pd.DataFrame]:
     }
 
 
-def _own(table: pd.DataFrame, provider: str) -> pd.DataFrame:
-    """Return a table's rows of one provider (all of it if it has no provider column)."""
-    if "provider" not in table.columns:
-        return table
-    return table.loc[table["provider"] == provider].reset_index(drop=True)
-
-
-def tables_for(bundle: Bundle, plan: Plan) -> Iterator[tuple[str, pd.DataFrame]]:
-    """Yield (name, published table) of everything the pages of one filter read."""
+def tables_for(bundle: Bundle) -> Iterator[tuple[str, pd.DataFrame]]:
+    """Yield (name, published table) of everything the pages read of one bundle."""
     yield from _units(bundle).items()
     if not bundle.measures:  # nobody answered this way: counts and rates only
         yield table_name(("trends", HEADLINE)), pd.DataFrame(columns=TREND_COLUMNS)
         for name in ("rates", "responses"):
-            yield name, _own(getattr(bundle, name)(), plan.provider or "") \
-                if plan.site else getattr(bundle, name)()
+            yield name, getattr(bundle, name)()
         return
-    strata = bundle.respondents[["pathway", "period"]].drop_duplicates()
-    if plan.site is None:
-        bundle.compute_all()
-        for key, table in list(bundle._memo.items()):
-            if key[0] not in ("raw", "index"):
-                yield table_name(key), table
-        return
-    provider = plan.provider or ""
-    for measure in bundle.measures:  # funnels show every provider of the pathway
-        yield table_name(("benchmark", measure.column)), bundle.benchmark(measure.column)
-    yield table_name(("trends", HEADLINE)), _own(bundle.trends(HEADLINE), provider)
-    for name in ("equity", "rates", "responses"):
-        yield name, _own(getattr(bundle, name)(), provider)
-    own = bundle.respondents.loc[bundle.respondents["provider"] == provider]
-    answered = set(own[["pathway", "period"]].itertuples(index=False, name=None))
-    for pathway, period in strata.itertuples(index=False):
-        yield table_name(("items", pathway, period)), bundle.item_benchmark(pathway, period)
-        if (pathway, period) in answered:
-            yield table_name(("provider items", pathway, period)), _own(
-                bundle.provider_items(pathway, period), provider)
-            drivers = _own(bundle.drivers(pathway, period), provider)
-        else:  # nobody of the site here: no rows of its own in either table
-            yield table_name(("provider items", pathway, period)), pd.DataFrame(
-                columns=["provider", "instrument", "item_id", "n"])
-            drivers = pd.DataFrame(columns=["provider", "item", "status"])
-        yield table_name(("drivers", pathway, period)), drivers
+    bundle.compute_all()
+    for key, table in list(bundle._memo.items()):
+        if key[0] not in ("raw", "index"):
+            yield table_name(key), table
 
 
 def _version_text() -> str:
@@ -235,13 +196,11 @@ def default_builder() -> str:
 
 
 def build(*, built_by: str | None = None, force: bool = False,
-          site_providers: Iterable[str] | None = None,
           progress: Callable[[int, int], None] | None = None,
           started: Callable[[ResultsSnapshot], None] | None = None) -> BuildSummary:
     """Build and store a complete snapshot; skip when the latest complete one was built
-    from the same data and methodology (unless ``force``). Site filters are built for
-    every provider, or for ``site_providers`` only. ``progress(done, total)`` is
-    called per filter, ``started`` once the building row is committed."""
+    from the same data and methodology (unless ``force``). ``progress(done, total)`` is
+    called per bundle, ``started`` once the building row is committed."""
     current = latest_complete()
     if not force and current is not None and current.data_version == _version_text() \
             and current.methodology_version == METHODOLOGY_VERSION:
@@ -252,7 +211,7 @@ def build(*, built_by: str | None = None, force: bool = False,
     try:
         if started is not None:
             started(snapshot)
-        summary = _store(snapshot_id, progress, site_providers)
+        summary = _store(snapshot_id, progress)
         db.session.execute(update(ResultsSnapshot).where(ResultsSnapshot.id == snapshot_id)
                            .values(status="complete", finished_at=utcnow(),
                                    tables=summary.tables))
@@ -270,20 +229,18 @@ def build(*, built_by: str | None = None, force: bool = False,
     return summary
 
 
-def _store(snapshot_id: int, progress: Callable[[int, int], None] | None,
-           site_providers: Iterable[str] | None) -> BuildSummary:
-    """Compute every filter's tables and store them under the snapshot, filter by filter."""
+def _store(snapshot_id: int, progress: Callable[[int, int], None] | None) -> BuildSummary:
+    """Compute every plan's tables and store them under the snapshot, plan by plan."""
     respondents, answers = load_respondents()
     everyone = Bundle(respondents, load_invitations(), answers)
-    todo = plans(load_names().sites, site_providers)
     stored = 0
-    for done, plan in enumerate(todo, start=1):
+    for done, plan in enumerate(PLANS, start=1):
         rows = [{"snapshot_id": snapshot_id, "filter": plan.key, "name": name,
                  "rows": len(table), "payload": encode(table)}
-                for name, table in tables_for(filtered(everyone, plan), plan)]
+                for name, table in tables_for(bundle_for(everyone, plan))]
         db.session.execute(SnapshotTable.__table__.insert(), rows)
         db.session.commit()
         stored += len(rows)
         if progress is not None:
-            progress(done, len(todo))
-    return BuildSummary(snapshot_id, stored, len(todo))
+            progress(done, len(PLANS))
+    return BuildSummary(snapshot_id, stored, len(PLANS))

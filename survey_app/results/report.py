@@ -15,9 +15,10 @@ from datetime import date
 import instruments
 from analysis import METHODOLOGY_VERSION
 from analysis.funnel import MIN_RESPONDENTS
-from survey_app.services.results_data import Names
-from survey_app.services.results_tables import ALL_PATHWAYS, Bundle
-from survey_app.services.results_views import (
+from survey_app.results.data import Names
+from survey_app.results.measures import SCORED_INSTRUMENTS, SHORT_NAMES
+from survey_app.results.tables import ALL_PATHWAYS, Bundle
+from survey_app.results.views import (
     PathwayResults,
     PathwayRow,
     Published,
@@ -27,7 +28,6 @@ from survey_app.services.results_views import (
     provider_pathways,
 )
 
-ATTRIBUTED = ("ctm15", "ctm3", "i_statements")
 PATHWAYS_PER_TABLE = 5  # columns of the question-by-question table that fit across A4
 
 
@@ -74,10 +74,10 @@ class ProviderReport:
 def attributions() -> list[tuple[str, str]]:
     """Return (instrument title, attribution) of every instrument whose results appear."""
     found = []
-    for instrument_id in ATTRIBUTED:
+    for instrument_id in SCORED_INSTRUMENTS:
         instrument = instruments.get_instrument(instrument_id)
         if instrument.attribution:
-            name = {"ctm15": "CTM-15", "ctm3": "CTM-3"}.get(instrument.id, instrument.title)
+            name = SHORT_NAMES.get(instrument.id, instrument.title)
             found.append((name, instrument.attribution))
     return found
 

@@ -15,12 +15,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TypeVar
 
 import pandas as pd
 
-import instruments
 from analysis.benchmark import VALUE_COLUMNS, BenchmarkSpec, benchmark_table
 from analysis.casemix import DEFAULT_ADJUSTERS
 from analysis.disclosure import publish_table
@@ -28,10 +26,14 @@ from analysis.drivers import UNIT_RESULTS, what_matters_most
 from analysis.equity import DEFAULT_CHARACTERISTICS, equity_breakdown
 from analysis.funnel import MIN_RESPONDENTS, TOO_FEW
 from analysis.response_rate import publish_rates, response_rates
-from analysis.scoring import item_summary
-from analysis.scoring_items import item_statistics_by
+from analysis.scoring_items import scored_item_statistics_by, scored_item_summary
 from analysis.spc import unit_trends
-from survey_app.services.results_data import HEADLINE, ITEM_INSTRUMENTS, theme_column
+from survey_app.results.measures import (
+    HEADLINE,
+    ITEM_INSTRUMENTS,
+    Measure,
+    candidate_measures,
+)
 
 UNIT = ("provider", "pathway", "period")
 UNIT_LEVEL = " × ".join(UNIT)
@@ -41,34 +43,12 @@ EQUITY_STATISTICS = ["value", "ci_lower", "ci_upper", "unit_value", "difference"
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class Measure:
-    """One benchmarked score: its respondent-table column and how people read its name."""
-
-    column: str
-    label: str
-    short: str
-
-
-def candidate_measures() -> list[Measure]:
-    """Return every measure the platform benchmarks, headline (CTM-15) first."""
-    statements = instruments.get_instrument("i_statements")
-    return [
-        Measure("ctm15", "CTM-15 score", "CTM-15"),
-        Measure("ctm3", "CTM-3 score", "CTM-3"),
-        Measure("i_statements", "I statements score", "I statements"),
-        *(
-            Measure(theme_column(theme), f"{name} (I statements theme)", name)
-            for theme, name in statements.themes.items()
-        ),
-    ]
-
-
 class Bundle:
     """The published results of every provider, pathway and period, computed on demand.
 
     ``respondents`` is the scored respondent table, ``invitations`` one row per sent
-    invitation and ``answers`` each item instrument's answer codes indexed by response id.
+    invitation and ``answers`` each item instrument's item scores and indicators indexed by
+    response id (``analysis.scoring_items.SCORED_ITEM_VALUES`` × item id columns).
     """
 
     def __init__(
@@ -285,10 +265,9 @@ def _item_results_by_provider(answers: dict[str, pd.DataFrame],
     categories = sorted(providers.unique())
     parts = []
     for instrument_id, table in answers.items():
-        instrument = instruments.get_instrument(instrument_id)
         chosen = table.loc[table.index.intersection(providers.index)]
         groups = pd.Categorical(providers.reindex(chosen.index), categories=categories)
-        summary = item_statistics_by(chosen, instrument, groups).rename(
+        summary = scored_item_statistics_by(chosen, groups).rename(
             columns={"group": "provider"})
         parts.append(summary[["provider", "item_id", "n", *ITEM_STATISTICS]]
                      .assign(instrument=instrument_id))
@@ -305,9 +284,8 @@ def _item_results(answers: dict[str, pd.DataFrame], ids: pd.Series) -> pd.DataFr
     """Return the published item summaries of the given responses, per item instrument."""
     parts = []
     for instrument_id, table in answers.items():
-        instrument = instruments.get_instrument(instrument_id)
         chosen = table.loc[table.index.intersection(pd.Index(ids))]
-        summary = item_summary(chosen, instrument)[["item_id", "n", *ITEM_STATISTICS]]
+        summary = scored_item_summary(chosen)[["item_id", "n", *ITEM_STATISTICS]]
         parts.append(summary.assign(instrument=instrument_id))
     if not parts:
         return pd.DataFrame(columns=["instrument", "item_id", "n", *ITEM_STATISTICS])

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, func, select
 
 import instruments
 from analysis import METHODOLOGY_VERSION
@@ -147,17 +147,43 @@ def rescore_plan(instrument_id: str | None = None, version: str | None = None) -
         asked = instruments.get_instrument(instrument_id, version)  # unknown: InstrumentError
         if asked.scoring is None:
             raise instruments.InstrumentError(f"{asked.key} is never scored")
+    targets = []
+    for instrument in in_use():
+        if instrument_id in (None, instrument.id) and version in (None, instrument.version):
+            count = db.session.scalar(
+                select(func.count()).select_from(_submitted_using(instrument).subquery()))
+            targets.append((instrument, int(count or 0)))
+    return Plan(targets)
+
+
+def in_use() -> list[instruments.Instrument]:
+    """Return every scored instrument version a survey asks, by id then version."""
     used = db.session.execute(
         select(SurveyInstrument.instrument_id, SurveyInstrument.instrument_version).distinct()
         .order_by(SurveyInstrument.instrument_id, SurveyInstrument.instrument_version)
     ).all()
-    keys = [(i, v) for i, v in used if instrument_id in (None, i) and version in (None, v)]
-    targets = []
-    for instrument in scored_instruments(keys):
-        count = db.session.scalar(
-            select(func.count()).select_from(_submitted_using(instrument).subquery()))
-        targets.append((instrument, int(count or 0)))
-    return Plan(targets)
+    return scored_instruments((i, v) for i, v in used)
+
+
+def stored_for(instrument: instruments.Instrument) -> Select[tuple[int]]:
+    """Select the submitted responses whose survey asks this instrument version, joined to
+    their stored scores of it (``ResponseScore`` in the select's FROM): the rows a reader
+    of results uses. A response missing its row is left out: see :func:`unscored`."""
+    return _submitted_using(instrument).join(ResponseScore, and_(
+        ResponseScore.response_id == Response.id,
+        ResponseScore.instrument_id == instrument.id,
+        ResponseScore.instrument_version == instrument.version))
+
+
+def unscored(instrument: instruments.Instrument) -> int:
+    """Return how many submitted responses whose survey asks this instrument version have
+    no stored scores of it (scored before the table existed, or a stopped rescore)."""
+    stored = select(ResponseScore.response_id).where(
+        ResponseScore.response_id == Response.id,
+        ResponseScore.instrument_id == instrument.id,
+        ResponseScore.instrument_version == instrument.version).exists()
+    return int(db.session.scalar(select(func.count()).select_from(
+        _submitted_using(instrument).where(~stored).subquery())) or 0)
 
 
 def rescore(plan: Plan, *, chunk: int = CHUNK,

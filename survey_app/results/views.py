@@ -16,15 +16,15 @@ from functools import cache
 import pandas as pd
 
 import instruments
-from analysis.funnel import TOO_FEW
+from analysis.disclosure import SUPPRESSED
+from analysis.funnel import MIN_RESPONDENTS, TOO_FEW
 from analysis.response_rate import ALL_MODES
 from analysis.scoring_items import band_answers
 from analysis.spc import CONCERN, IMPROVEMENT
-from survey_app.services.results_data import HEADLINE
-from survey_app.services.results_tables import ALL_PATHWAYS, UNIT_LEVEL, Bundle, Measure
+from survey_app.results.measures import HEADLINE, SCORED_INSTRUMENTS, Measure
+from survey_app.results.tables import ALL_PATHWAYS, UNIT_LEVEL, Bundle
 
 Published = int | float | str | None
-DASHBOARD_MEASURES = ("ctm15", "ctm3", "i_statements")
 CHARACTERISTICS = {
     "age_band": "Age",
     "sex": "Sex",
@@ -266,7 +266,7 @@ def pathway_row(bundle: Bundle, names: Mapping[str, str], provider: str, pathway
     """Return the dashboard row of one pathway (``all`` for the provider as a whole)."""
     rate = _lookup(bundle, "rates", bundle.rates(), provider, pathway, period)
     count = _lookup(bundle, "responses", bundle.responses(), provider, pathway, period)
-    measures = [m for m in bundle.measures if m.column in DASHBOARD_MEASURES]
+    measures = [m for m in bundle.measures if m.column in SCORED_INSTRUMENTS]
     unit = pathway != ALL_PATHWAYS
     return PathwayRow(
         pathway=pathway,
@@ -288,7 +288,7 @@ def periods_with_results(bundle: Bundle, provider: str) -> list[str]:
     rows = bundle.part(f"benchmark:{column}", bundle.benchmark(column), ("level", "provider"),
                        (UNIT_LEVEL, provider))
     value = "adjusted_value" if "adjusted_value" in rows.columns else "value"
-    numeric = pd.to_numeric(rows[value].where(rows[value] != "*"), errors="coerce")
+    numeric = pd.to_numeric(rows[value].where(rows[value] != SUPPRESSED), errors="coerce")
     return sorted(set(rows.loc[numeric.notna(), "period"]))
 
 
@@ -336,7 +336,7 @@ def funnel(bundle: Bundle, measure: Measure, labels: Mapping[str, str], provider
     rows = bundle.part(f"benchmark:{measure.column}", bundle.benchmark(measure.column),
                        ("level", "pathway", "period"), (UNIT_LEVEL, pathway, period))
     value = "adjusted_value" if "adjusted_value" in rows.columns else "value"
-    numeric = pd.to_numeric(rows[value].where(rows[value] != "*"), errors="coerce")
+    numeric = pd.to_numeric(rows[value].where(rows[value] != SUPPRESSED), errors="coerce")
     shown = rows.loc[numeric.notna()].assign(_value=numeric[numeric.notna()])
     # Column by column, not row dicts: a pathway has hundreds of providers.
     points = [
@@ -434,8 +434,8 @@ def summary_sentence(result: Score, pathway_name: str) -> str:
     better than expected.". The pathway keeps its name as written: lower-casing it would
     turn "COPD" into "copd"."""
     what = f"Your {result.measure.short} score for {pathway_name}"
-    if result.band == TOO_FEW or result.value == "*":
-        return f"{what} is not shown: fewer than 30 people answered."
+    if result.band == TOO_FEW or result.value == SUPPRESSED:
+        return f"{what} is not shown: fewer than {MIN_RESPONDENTS} people answered."
     if not result.shown:
         return f"{what} is not available: nobody answered in this period."
     number = f"{float(result.value):.0f}"  # type: ignore[arg-type]

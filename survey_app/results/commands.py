@@ -1,0 +1,113 @@
+"""``flask results``: ``rescore`` scores every submitted response again, for a new
+methodology or instrument version (docs/operations.md, "Stored scores and rescoring");
+safe to rerun and to stop, each chunk of responses is scored and committed whole.
+``build`` builds and stores a results snapshot ("Results snapshots"); safe from a timer:
+nothing is built when the latest snapshot is of the current data, and a second build
+started while one runs stops at once (exit status 75, "try again later").
+``export-scores`` writes the stored scores the results are built from, for
+``python -m analysis benchmark`` ("Exporting answers for analysis").
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+from tqdm import tqdm
+
+from analysis import METHODOLOGY_VERSION
+from instruments import InstrumentError
+
+BUSY = 75  # EX_TEMPFAIL: another build is running
+
+
+@click.group("results")
+def results_group() -> None:
+    """Results: the respondent scores stored with each submitted response, and the
+    snapshots of published tables built from them."""
+
+
+@results_group.command("rescore")
+@click.option("--instrument", "instrument_id", default=None,
+              help="Only this instrument, e.g. ctm15 (default: every scored instrument).")
+@click.option("--version", default=None,
+              help="Only this version of --instrument (default: every version in use).")
+@with_appcontext
+def rescore_command(instrument_id: str | None, version: str | None) -> None:
+    """Score every submitted response again and store the scores."""
+    from survey_app.results.scores import rescore, rescore_plan
+
+    if version is not None and instrument_id is None:
+        raise click.UsageError("--version needs --instrument")
+    started = time.perf_counter()
+    try:
+        plan = rescore_plan(instrument_id, version)
+    except InstrumentError as exc:
+        raise click.ClickException(str(exc)) from exc
+    with tqdm(total=plan.total, desc="rescoring", unit=" scores", leave=False) as bar:
+        summary = rescore(plan, progress=bar.update)
+    for key, statuses in summary.statuses.items():
+        click.echo(f"{key}: {sum(statuses.values()):,} submitted responses "
+                   f"({statuses['scored']:,} scored, {statuses['too_few_answers']:,} with "
+                   "too few answers).")
+    if not summary.statuses:
+        click.echo("No scored instrument is in use" + (
+            f" as {instrument_id}{'@' + version if version else ''}" if instrument_id else "")
+            + ": nothing to score.")
+    click.echo(f"Rescored {plan.total:,} scores in {time.perf_counter() - started:.1f} s "
+               f"(methodology {METHODOLOGY_VERSION}).")
+
+
+@results_group.command("build")
+@click.option("--force", is_flag=True,
+              help="Build even if the latest snapshot is of the current data.")
+@with_appcontext
+def build_command(force: bool) -> None:
+    """Build every benchmark table and store them as a new snapshot."""
+    from survey_app.results.build import BuildRunning, build
+
+    started = time.perf_counter()
+    with tqdm(total=0, desc="bundles", unit=" bundle", leave=False) as bar:
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        try:
+            summary = build(force=force, progress=progress)
+        except BuildRunning as exc:
+            click.echo(f"Not built: {exc}; the latest complete snapshot stays in use.",
+                       err=True)
+            raise SystemExit(BUSY) from None
+    if summary.skipped:
+        click.echo(f"Nothing to build: {summary.skipped} (use --force to rebuild).")
+        return
+    click.echo(f"Built snapshot {summary.snapshot_id}: {summary.tables:,} tables for "
+               f"{summary.filters:,} bundles in {time.perf_counter() - started:.1f} s.")
+
+
+# Scores are written to 10 places (the benchmark writes 6), so `analysis benchmark` on the
+# export reproduces every stored number to the last place it writes.
+SCORE_DECIMALS = 10
+
+
+@results_group.command("export-scores")
+@click.option(
+    "-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+    help="CSV file to write (replaced whole, never half-written).",
+)
+@with_appcontext
+def export_scores_command(output: Path) -> None:
+    """Write the stored respondent scores the results are built from, one row per
+    submitted response, as a CSV for `python -m analysis benchmark`."""
+    from analysis.answers_csv import write_csv_atomically
+    from analysis.cli import UsageError
+    from survey_app.results.data import UnscoredResponses, load_respondents
+
+    try:
+        table, _items = load_respondents()
+        write_csv_atomically(table, output, decimals=SCORE_DECIMALS)
+    except (UnscoredResponses, UsageError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Wrote the scores of {len(table):,} submitted responses to {output}.")
