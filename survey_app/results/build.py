@@ -20,18 +20,18 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
 import pandas as pd
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from analysis import METHODOLOGY_VERSION
 from survey_app.extensions import db
-from survey_app.models import ResultsSnapshot, SnapshotTable, utcnow
-from survey_app.results.data import data_version, load_invitations, load_names, load_respondents
+from survey_app.models import IntakeBatch, Response, ResultsSnapshot, SnapshotTable, utcnow
+from survey_app.results.data import data_version, load_invitations, load_respondents
 from survey_app.results.measures import HEADLINE
 from survey_app.results.store import (
     INVITED,
@@ -42,13 +42,11 @@ from survey_app.results.store import (
     latest_complete,
     table_name,
 )
-from survey_app.results.tables import Bundle
+from survey_app.results.tables import TREND_COLUMNS, Bundle
 
 KEEP = 2
 MODES = ("online", "kiosk", "paper", "telephone")
 ADVISORY_LOCK = 0x5E5175  # pg_advisory_lock key of the results builder
-TREND_COLUMNS = ["provider", "pathway", "period", "value", "mean", "lower", "upper",
-                 "special_cause", "variation", "provisional"]
 STALE_AFTER = timedelta(hours=2)  # SQLite: a building row older than this is a dead build
 
 
@@ -187,6 +185,35 @@ def prune(keep: int = KEEP) -> None:
     db.session.execute(delete(SnapshotTable).where(SnapshotTable.snapshot_id.in_(old)))
     db.session.execute(delete(ResultsSnapshot).where(ResultsSnapshot.id.in_(old)))
     db.session.commit()
+
+
+BURST = 100  # submissions since the latest snapshot that make a build due at once
+MAX_WAIT = timedelta(minutes=15)  # any other change waits at most this long
+
+
+def due(*, burst: int = BURST, max_wait: timedelta = MAX_WAIT) -> str | None:
+    """Return why a build is due now, or None: no snapshot yet, a new methodology, an
+    intake batch finished since the latest snapshot, ``burst`` submissions since it, or
+    any other change to its data once it is ``max_wait`` old. Cheap: a few aggregates."""
+    latest = latest_complete()
+    if latest is None:
+        return "no results snapshot has been built yet"
+    if latest.methodology_version != METHODOLOGY_VERSION:
+        return f"the methodology is now version {METHODOLOGY_VERSION}"
+    if latest.data_version == _version_text():
+        return None
+    batch = db.session.scalar(select(IntakeBatch.id).where(
+        IntakeBatch.finished_at > latest.started_at, IntakeBatch.accepted > 0).limit(1))
+    if batch is not None:
+        return f"intake batch {batch} finished after snapshot {latest.id} started"
+    submitted = db.session.scalar(select(func.count(Response.id)).where(
+        Response.status == "submitted", Response.submitted_at > latest.started_at)) or 0
+    if submitted >= burst:
+        return f"{submitted:,} responses were submitted since snapshot {latest.id}"
+    built = latest.finished_at or latest.started_at
+    if utcnow() - built >= max_wait:
+        return f"the data changed and snapshot {latest.id} is over {max_wait} old"
+    return None
 
 
 def default_builder() -> str:

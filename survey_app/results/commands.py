@@ -66,6 +66,43 @@ def rescore_command(instrument_id: str | None, version: str | None) -> None:
 @with_appcontext
 def build_command(force: bool) -> None:
     """Build every benchmark table and store them as a new snapshot."""
+    if not _build(force):
+        raise SystemExit(BUSY)
+
+
+@results_group.command("watch")
+@click.option("--every", default=30, show_default=True, type=click.IntRange(1),
+              help="Seconds between checks.")
+@click.option("--burst", default=100, show_default=True, type=click.IntRange(1),
+              help="Build at once after this many new submissions.")
+@click.option("--max-wait", default=15, show_default=True, type=click.IntRange(1),
+              help="Minutes any other change waits for a build.")
+@click.option("--once", is_flag=True, help="Check once (from a timer) instead of looping.")
+@with_appcontext
+def watch_command(every: int, burst: int, max_wait: int, once: bool) -> None:
+    """Build a snapshot whenever one is due: after an intake batch, a burst of
+    submissions, or any change once the latest snapshot is --max-wait minutes old."""
+    from datetime import timedelta
+
+    from survey_app.extensions import db
+    from survey_app.results.build import due
+
+    while True:
+        reason = due(burst=burst, max_wait=timedelta(minutes=max_wait))
+        db.session.remove()  # no transaction held open while waiting
+        if reason is not None:
+            click.echo(f"Building: {reason}.")
+            _build(force=True)
+        elif once:
+            click.echo("No build is due.")
+        if once:
+            return
+        time.sleep(every)
+
+
+def _build(force: bool) -> bool:
+    """Run one build with a progress bar and say what it did; False if another build was
+    running (the latest complete snapshot stays in use)."""
     from survey_app.results.build import BuildRunning, build
 
     started = time.perf_counter()
@@ -79,12 +116,13 @@ def build_command(force: bool) -> None:
         except BuildRunning as exc:
             click.echo(f"Not built: {exc}; the latest complete snapshot stays in use.",
                        err=True)
-            raise SystemExit(BUSY) from None
+            return False
     if summary.skipped:
         click.echo(f"Nothing to build: {summary.skipped} (use --force to rebuild).")
-        return
-    click.echo(f"Built snapshot {summary.snapshot_id}: {summary.tables:,} tables for "
-               f"{summary.filters:,} bundles in {time.perf_counter() - started:.1f} s.")
+    else:
+        click.echo(f"Built snapshot {summary.snapshot_id}: {summary.tables:,} tables for "
+                   f"{summary.filters:,} bundles in {time.perf_counter() - started:.1f} s.")
+    return True
 
 
 # Scores are written to 10 places (the benchmark writes 6), so `analysis benchmark` on the

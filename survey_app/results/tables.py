@@ -39,6 +39,8 @@ UNIT = ("provider", "pathway", "period")
 UNIT_LEVEL = " × ".join(UNIT)
 ALL_PATHWAYS = "all"
 ITEM_STATISTICS = ["mean", "top_box", "percent_positive"]
+TREND_COLUMNS = ["provider", "pathway", "period", "value", "mean", "lower", "upper",
+                 "special_cause", "variation", "provisional"]
 EQUITY_STATISTICS = ["value", "ci_lower", "ci_upper", "unit_value", "difference"]
 T = TypeVar("T")
 
@@ -116,6 +118,8 @@ class Bundle:
     def trends(self, column: str) -> pd.DataFrame:
         """Return each unit's XmR chart of one measure over the periods it had enough
         respondents in (those values are published, so the chart is too)."""
+        if column not in {m.column for m in self.measures}:  # nobody has this score
+            return self._cached(("trends", column), lambda: pd.DataFrame(columns=TREND_COLUMNS))
         return self._cached(("trends", column), lambda: _trends(self.raw_benchmark(column)))
 
     def equity(self) -> pd.DataFrame:
@@ -209,8 +213,7 @@ def _trends(benchmark: pd.DataFrame) -> pd.DataFrame:
     value = "adjusted_value" if "adjusted_value" in units.columns else "value"
     trend = unit_trends(units, units=["provider", "pathway"], period="period", value=value)
     if len(trend) == 0:
-        return pd.DataFrame(columns=["provider", "pathway", "period", "value", "mean", "lower",
-                                     "upper", "special_cause", "variation", "provisional"])
+        return pd.DataFrame(columns=TREND_COLUMNS)
     return trend
 
 

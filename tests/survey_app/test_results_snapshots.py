@@ -4,6 +4,8 @@ was built (and say when), and say so plainly before the first build."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from datetime import timedelta
 
 import pandas as pd
 import pytest
@@ -17,13 +19,14 @@ from results_world import (
     fresh_results_app,
     fullest_day,
 )
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from staff import make_staff, sign_in
 
 from survey_app.extensions import db
-from survey_app.models import Organisation, ResultsSnapshot, SnapshotTable
+from survey_app.models import IntakeBatch, Organisation, ResultsSnapshot, SnapshotTable, utcnow
 from survey_app.results import build as results_build
 from survey_app.results.store import decode, encode
+from survey_app.services.journey import open_journey, record, submit
 
 __all__ = ["demo_db", "fresh_results_app"]
 
@@ -140,3 +143,56 @@ def test_before_the_first_build_pages_say_so_instead_of_computing(
     assert "The last build failed at" in text_of(parse(client.get("/provider/RZ1/")))
     build_results(app)
     assert client.get("/provider/RZ1/").status_code == 200
+
+
+def submit_responses(app: Flask, make_invitation: Callable[..., str], count: int) -> None:
+    """Submit ``count`` short-survey responses through the journey (scores stored)."""
+    for _ in range(count):
+        token = make_invitation(app, survey="leaving-hospital-short")
+        with app.app_context():
+            journey = open_journey(token)
+            for question in journey.questions:
+                record(journey, question.key, question.options[0].code)
+            submit(journey)
+
+
+def test_the_watcher_builds_when_a_build_is_due_and_not_before(
+    app: Flask, make_invitation: Callable[..., str]
+) -> None:
+    """No snapshot, a burst of submissions, an intake batch, or any change once the
+    snapshot is old: each makes ``flask results watch --once`` build, and nothing else."""
+    runner = app.test_cli_runner()
+
+    def watch(*args: str) -> str:
+        result = runner.invoke(args=["results", "watch", "--once", *args])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    assert "Building: no results snapshot has been built yet." in watch()
+    assert "No build is due." in watch()
+    submit_responses(app, make_invitation, 2)
+    assert "No build is due." in watch("--burst", "3")  # 2 of 3, and the snapshot is new
+    assert "Building: 2 responses were submitted since snapshot" in watch("--burst", "2")
+    submit_responses(app, make_invitation, 1)
+    assert "No build is due." in watch("--max-wait", "1")
+    with app.app_context():
+        db.session.execute(update(ResultsSnapshot).values(
+            finished_at=utcnow() - timedelta(minutes=2)))
+        db.session.commit()
+    assert "is over 0:01:00 old" in watch("--max-wait", "1")
+    make_invitation(app)  # a new invitation, brought by an intake batch
+    with app.app_context():
+        db.session.add(IntakeBatch(source="csv", sha256="0" * 64, status="complete",
+                                   finished_at=utcnow(), received=1, accepted=1))
+        db.session.commit()
+    assert "Building: intake batch" in watch()
+    assert "No build is due." in watch()
+    with app.app_context():
+        statuses = db.session.scalars(select(ResultsSnapshot.status)).all()
+    assert statuses == ["complete", "complete"]  # the two newest are kept
+    # Only the short survey was answered (a CTM-3 but no CTM-15): the pages still work.
+    staff = make_staff(app, role="provider", organisations=("RX1",))
+    client = app.test_client()
+    assert sign_in(client, staff.email, staff.password).status_code == 302
+    page = client.get("/provider/RX1/")
+    assert page.status_code == 200 and parse(page).find("table") is not None
