@@ -18,9 +18,13 @@ deleted (``KEEP``).
 
 from __future__ import annotations
 
+import gc
+import multiprocessing
 import os
 import socket
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -132,25 +136,33 @@ def _version_text() -> str:
             f"last_invitation={version.last_invitation}")
 
 
-def _advisory_lock() -> bool:
-    """Take the builder's advisory lock on PostgreSQL (session-level); True elsewhere."""
+@contextmanager
+def _builder_lock() -> Iterator[None]:
+    """Hold the builder's advisory lock for the whole build on PostgreSQL, on a connection
+    of its own: a session's pooled connection can be handed to another thread after a
+    commit, which would then hold the lock too (it is re-entrant) while the unlock ran
+    elsewhere. BuildRunning if another builder holds it; nothing on SQLite."""
     if db.engine.dialect.name != "postgresql":
-        return True
-    return bool(db.session.execute(text("SELECT pg_try_advisory_lock(:key)"),
-                                   {"key": ADVISORY_LOCK}).scalar())
+        yield
+        return
+    with db.engine.connect() as connection:
+        locked = connection.execute(text("SELECT pg_try_advisory_lock(:key)"),
+                                    {"key": ADVISORY_LOCK}).scalar()
+        connection.commit()
+        if not locked:
+            raise BuildRunning("another results build holds the lock")
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_LOCK})
+            connection.commit()
 
 
-def _release_advisory_lock() -> None:
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_LOCK})
-        db.session.commit()
-
-
-def _fail_dead_builds(locked: bool) -> None:
-    """Mark a building row failed when its builder is gone: on PostgreSQL nobody else
-    holds the lock we hold; on SQLite it is older than ``STALE_AFTER``."""
+def _fail_dead_builds() -> None:
+    """Mark a building row failed when its builder is gone: on PostgreSQL any (we hold
+    the lock, so no builder is running); on SQLite one older than ``STALE_AFTER``."""
     dead = ResultsSnapshot.status == "building"
-    if db.engine.dialect.name != "postgresql" or not locked:
+    if db.engine.dialect.name != "postgresql":
         dead = dead & (ResultsSnapshot.started_at < utcnow() - STALE_AFTER)
     db.session.execute(update(ResultsSnapshot).where(dead).values(
         status="failed", finished_at=utcnow(), error="the builder stopped before finishing"))
@@ -158,12 +170,9 @@ def _fail_dead_builds(locked: bool) -> None:
 
 
 def start(built_by: str) -> ResultsSnapshot:
-    """Insert and commit this build's ``building`` row; BuildRunning if one exists."""
-    locked = _advisory_lock()
-    db.session.commit()
-    if not locked:
-        raise BuildRunning("another results build holds the lock")
-    _fail_dead_builds(locked)
+    """Insert and commit this build's ``building`` row (holding the builder lock);
+    BuildRunning if one exists."""
+    _fail_dead_builds()
     snapshot = ResultsSnapshot(data_version=_version_text(), built_by=built_by[:200],
                                methodology_version=METHODOLOGY_VERSION, status="building")
     db.session.add(snapshot)
@@ -171,7 +180,6 @@ def start(built_by: str) -> ResultsSnapshot:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        _release_advisory_lock()
         raise BuildRunning("another results build is running") from None
     return snapshot
 
@@ -222,52 +230,84 @@ def default_builder() -> str:
     return f"{user}@{socket.gethostname()} pid {os.getpid()} (flask results build)"
 
 
-def build(*, built_by: str | None = None, force: bool = False,
+def build(*, built_by: str | None = None, force: bool = False, workers: int = 1,
           progress: Callable[[int, int], None] | None = None,
           started: Callable[[ResultsSnapshot], None] | None = None) -> BuildSummary:
     """Build and store a complete snapshot; skip when the latest complete one was built
     from the same data and methodology (unless ``force``). ``progress(done, total)`` is
-    called per bundle, ``started`` once the building row is committed."""
+    called per bundle, ``started`` once the building row is committed. ``workers`` > 1
+    computes the bundles in that many forked processes (from the command line only: a
+    fork in a threaded process can inherit a held lock)."""
     current = latest_complete()
     if not force and current is not None and current.data_version == _version_text() \
             and current.methodology_version == METHODOLOGY_VERSION:
         return BuildSummary(current.id, current.tables, 0,
                             skipped=f"snapshot {current.id} is of the current data")
-    snapshot = start(built_by or default_builder())
-    snapshot_id = snapshot.id
-    try:
-        if started is not None:
-            started(snapshot)
-        summary = _store(snapshot_id, progress)
-        db.session.execute(update(ResultsSnapshot).where(ResultsSnapshot.id == snapshot_id)
-                           .values(status="complete", finished_at=utcnow(),
-                                   tables=summary.tables))
-        db.session.commit()
-    except BaseException as exc:
-        db.session.rollback()
-        db.session.execute(update(ResultsSnapshot).where(ResultsSnapshot.id == snapshot_id)
-                           .values(status="failed", finished_at=utcnow(),
-                                   error=f"{type(exc).__name__}: {exc}"[:2000]))
-        db.session.commit()
-        raise
-    finally:
-        _release_advisory_lock()
+    with _builder_lock():
+        snapshot = start(built_by or default_builder())
+        snapshot_id = snapshot.id
+        try:
+            if started is not None:
+                started(snapshot)
+            summary = _store(snapshot_id, progress, workers)
+            db.session.execute(update(ResultsSnapshot).where(
+                ResultsSnapshot.id == snapshot_id).values(
+                    status="complete", finished_at=utcnow(), tables=summary.tables))
+            db.session.commit()
+        except BaseException as exc:
+            db.session.rollback()
+            db.session.execute(update(ResultsSnapshot).where(
+                ResultsSnapshot.id == snapshot_id).values(
+                    status="failed", finished_at=utcnow(),
+                    error=f"{type(exc).__name__}: {exc}"[:2000]))
+            db.session.commit()
+            raise
     prune()
     return summary
 
 
-def _store(snapshot_id: int, progress: Callable[[int, int], None] | None) -> BuildSummary:
+_EVERYONE: list[Bundle] = []  # set in the parent just before the workers fork
+
+
+def _encoded(plan: Plan) -> list[tuple[str, int, bytes]]:
+    """Return (name, rows, payload) of every table of one plan (in a worker or not)."""
+    return [(name, len(table), encode(table))
+            for name, table in tables_for(bundle_for(_EVERYONE[0], plan))]
+
+
+def _computed(workers: int) -> Iterator[tuple[Plan, list[tuple[str, int, bytes]]]]:
+    """Yield each plan's encoded tables as they are done, from ``workers`` forked
+    processes sharing the respondents read once in the parent (1: in this process)."""
+    if workers <= 1:
+        yield from ((plan, _encoded(plan)) for plan in PLANS)
+        return
+    context = multiprocessing.get_context("fork")
+    gc.freeze()  # the respondents are read-only from here: shared pages stay shared
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            futures = {pool.submit(_encoded, plan): plan for plan in PLANS}
+            for future in as_completed(futures):
+                yield futures[future], future.result()
+    finally:
+        gc.unfreeze()
+
+
+def _store(snapshot_id: int, progress: Callable[[int, int], None] | None,
+           workers: int = 1) -> BuildSummary:
     """Compute every plan's tables and store them under the snapshot, plan by plan."""
     respondents, answers = load_respondents()
-    everyone = Bundle(respondents, load_invitations(), answers)
+    _EVERYONE[:] = [Bundle(respondents, load_invitations(), answers)]
+    db.session.commit()  # no transaction (or SQLite lock) held while computing
     stored = 0
-    for done, plan in enumerate(PLANS, start=1):
-        rows = [{"snapshot_id": snapshot_id, "filter": plan.key, "name": name,
-                 "rows": len(table), "payload": encode(table)}
-                for name, table in tables_for(bundle_for(everyone, plan))]
-        db.session.execute(SnapshotTable.__table__.insert(), rows)
-        db.session.commit()
-        stored += len(rows)
-        if progress is not None:
-            progress(done, len(PLANS))
+    try:
+        for done, (plan, tables) in enumerate(_computed(workers), start=1):
+            db.session.execute(SnapshotTable.__table__.insert(), [
+                {"snapshot_id": snapshot_id, "filter": plan.key, "name": name, "rows": rows,
+                 "payload": payload} for name, rows, payload in tables])
+            db.session.commit()
+            stored += len(tables)
+            if progress is not None:
+                progress(done, len(PLANS))
+    finally:
+        _EVERYONE.clear()
     return BuildSummary(snapshot_id, stored, len(PLANS))

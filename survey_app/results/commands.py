@@ -10,6 +10,7 @@ started while one runs stops at once (exit status 75, "try again later").
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from analysis import METHODOLOGY_VERSION
 from instruments import InstrumentError
 
 BUSY = 75  # EX_TEMPFAIL: another build is running
+WORKERS = min(2, os.cpu_count() or 1)  # bundle processes: each holds a copy of its tables
 
 
 @click.group("results")
@@ -63,10 +65,12 @@ def rescore_command(instrument_id: str | None, version: str | None) -> None:
 @results_group.command("build")
 @click.option("--force", is_flag=True,
               help="Build even if the latest snapshot is of the current data.")
+@click.option("--workers", default=WORKERS, show_default=True, type=click.IntRange(1),
+              help="Processes computing the bundles.")
 @with_appcontext
-def build_command(force: bool) -> None:
+def build_command(force: bool, workers: int) -> None:
     """Build every benchmark table and store them as a new snapshot."""
-    if not _build(force):
+    if not _build(force, workers):
         raise SystemExit(BUSY)
 
 
@@ -78,8 +82,10 @@ def build_command(force: bool) -> None:
 @click.option("--max-wait", default=15, show_default=True, type=click.IntRange(1),
               help="Minutes any other change waits for a build.")
 @click.option("--once", is_flag=True, help="Check once (from a timer) instead of looping.")
+@click.option("--workers", default=WORKERS, show_default=True, type=click.IntRange(1),
+              help="Processes computing the bundles.")
 @with_appcontext
-def watch_command(every: int, burst: int, max_wait: int, once: bool) -> None:
+def watch_command(every: int, burst: int, max_wait: int, once: bool, workers: int) -> None:
     """Build a snapshot whenever one is due: after an intake batch, a burst of
     submissions, or any change once the latest snapshot is --max-wait minutes old."""
     from datetime import timedelta
@@ -92,7 +98,7 @@ def watch_command(every: int, burst: int, max_wait: int, once: bool) -> None:
         db.session.remove()  # no transaction held open while waiting
         if reason is not None:
             click.echo(f"Building: {reason}.")
-            _build(force=True)
+            _build(True, workers)
         elif once:
             click.echo("No build is due.")
         if once:
@@ -100,7 +106,7 @@ def watch_command(every: int, burst: int, max_wait: int, once: bool) -> None:
         time.sleep(every)
 
 
-def _build(force: bool) -> bool:
+def _build(force: bool, workers: int) -> bool:
     """Run one build with a progress bar and say what it did; False if another build was
     running (the latest complete snapshot stays in use)."""
     from survey_app.results.build import BuildRunning, build
@@ -112,7 +118,7 @@ def _build(force: bool) -> bool:
             bar.update(done - bar.n)
 
         try:
-            summary = build(force=force, progress=progress)
+            summary = build(force=force, workers=workers, progress=progress)
         except BuildRunning as exc:
             click.echo(f"Not built: {exc}; the latest complete snapshot stays in use.",
                        err=True)

@@ -15,13 +15,13 @@ from results_world import (
     full_period,
     results_app,
 )
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from analysis.funnel import BANDS, TOO_FEW
 from survey_app import results
 from survey_app.auth.scope import Scope
 from survey_app.extensions import db
-from survey_app.models import Organisation
+from survey_app.models import Organisation, ResultsSnapshot, SnapshotTable
 from survey_app.results.measures import HEADLINE
 from survey_app.results.periods import UnknownPeriod, period_label
 from survey_app.results.tables import UNIT_LEVEL, Bundle
@@ -254,3 +254,26 @@ def test_a_site_filter_puts_the_site_in_its_trust_s_place_and_leaves_peers_alone
     pd.testing.assert_frame_equal(peers(site), peers(whole))
     assert unit_n(site) == count
     assert unit_n(whole) > count  # the trust has more than the one site
+
+
+def test_a_build_in_two_processes_stores_exactly_what_one_process_does(
+    results_app: Flask
+) -> None:
+    """``flask results build --workers 2`` forks two processes for the bundles: every
+    stored table is byte for byte the one the in-process build stored."""
+    def tables(snapshot_id: int) -> dict[tuple[str, str], bytes]:
+        rows = db.session.execute(select(SnapshotTable.filter, SnapshotTable.name,
+                                         SnapshotTable.payload).where(
+            SnapshotTable.snapshot_id == snapshot_id))
+        return {(f, n): p for f, n, p in rows}
+
+    with results_app.app_context():
+        before = results.snapshot().snapshot_id
+    result = results_app.test_cli_runner().invoke(
+        args=["results", "build", "--force", "--workers", "2"])
+    assert result.exit_code == 0, result.output
+    assert "for 10 bundles" in result.output
+    with results_app.app_context():
+        after = db.session.scalar(select(func.max(ResultsSnapshot.id)))
+        assert after != before
+        assert tables(after) == tables(before)
