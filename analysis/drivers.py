@@ -37,44 +37,62 @@ def what_matters_most(
     items: Sequence[str],
     overall: str = "score",
     provider: str = "provider",
+    strata: Sequence[str] = (),
     min_respondents: int = MIN_RESPONDENTS,
 ) -> pd.DataFrame:
     """Return one row per provider × item with gap, z, driver correlation and priority rank.
 
-    Columns: methodology_version, provider, item, n, value, benchmark, gap, z,
+    With ``strata`` (e.g. pathway and period) every stratum is analysed on its own, as if
+    called once per stratum, in one pass (a national build has hundreds of strata); an
+    item nobody in a stratum answered has no rows there.
+
+    Columns: methodology_version, the strata, provider, item, n, value, benchmark, gap, z,
     driver_correlation, below_rank (1 = furthest below), priority (bool), priority_rank
     (1 = improve first; empty when not a priority), status.
     """
-    missing = [c for c in [*items, overall, provider] if c not in responses.columns]
+    items, strata = list(items), list(strata)
+    missing = [c for c in [*items, overall, provider, *strata] if c not in responses.columns]
     if missing:
         raise KeyError(f"column(s) not found: {', '.join(missing)}")
     data = responses.loc[responses[overall].notna()]
-    strength = driver_strength(data, items, overall)
-    important = strength >= strength.median()
-    summaries = summarise_measures(data, [provider],
+    keys = strata or ["_all"]
+    if not strata:
+        data = data.assign(_all=0)
+    groups = data.groupby(keys, sort=True, observed=True)
+    strength = groups.apply(lambda rows: driver_strength(rows, items, overall),
+                            include_groups=False) if len(data) else \
+        pd.DataFrame(columns=items, dtype=float)
+    important = strength.ge(strength.median(axis=1), axis=0)
+    benchmark = groups[items].mean()
+    summaries = summarise_measures(data, [*keys, provider],
                                    {item: measure_kind(data[item]) for item in items})
     table = pd.concat([summaries[item].assign(item=item) for item in items],
                       ignore_index=True)
-    # Per item (scalars, numpy): the all-provider benchmark and the pooled within-unit SD.
-    benchmark = {item: float(data[item].astype(np.float64).mean()) for item in items}
-    sigma = {item: pooled_sd(summaries[item]["n"].to_numpy(), summaries[item]["sd"].to_numpy())
-             for item in items}
-    table["benchmark"] = table["item"].map(benchmark).astype(np.float64)
+    # Per stratum and item: the all-provider benchmark, the within-unit SD pooled over the
+    # stratum's providers (analysis.funnel.pooled_sd) and the item's driver correlation.
+    at = [*keys, "item"]
+    sigma = table.groupby(at, sort=False).apply(
+        lambda units: pooled_sd(units["n"].to_numpy(), units["sd"].to_numpy()),
+        include_groups=False)
+    stratum_item = pd.MultiIndex.from_frame(table[at])
+    table["benchmark"] = benchmark.stack().reindex(stratum_item).to_numpy(np.float64)
     table["gap"] = table["value"] - table["benchmark"]
-    table["z"] = table["gap"] / (table["item"].map(sigma).astype(np.float64)
+    table["z"] = table["gap"] / (sigma.reindex(stratum_item).to_numpy(np.float64)
                                  / np.sqrt(table["n"]))
-    table["driver_correlation"] = table["item"].map(strength)
-    table["important"] = table["item"].map(important).astype(bool)
+    table["driver_correlation"] = strength.stack().reindex(stratum_item).to_numpy(np.float64)
+    table["important"] = important.stack().reindex(stratum_item).fillna(False).to_numpy(bool)
     enough = table["n"] >= min_respondents
+    unit = [table[c] for c in [*keys, provider]]
     table["status"] = np.where(enough, "shown", TOO_FEW)
-    table["below_rank"] = table.groupby(provider)["gap"].rank(method="min").astype("Int64")
+    table["below_rank"] = table["gap"].groupby(unit).rank(method="min").astype("Int64")
     table["priority"] = enough & table["important"] & (table["gap"] < 0)
     urgency = (table["gap"] * table["driver_correlation"]).where(table["priority"])
-    table["priority_rank"] = urgency.groupby(table[provider]).rank(method="min").astype("Int64")
-    table = table.sort_values([provider, "priority_rank", "below_rank"], na_position="last")
+    table["priority_rank"] = urgency.groupby(unit).rank(method="min").astype("Int64")
+    table = table.sort_values([*keys, provider, "priority_rank", "below_rank"],
+                              na_position="last", kind="stable")
     table.insert(0, "methodology_version", METHODOLOGY_VERSION)
     columns = [
-        "methodology_version", provider, "item", "n", "value", "benchmark", "gap", "z",
+        "methodology_version", *strata, provider, "item", "n", "value", "benchmark", "gap", "z",
         "driver_correlation", "below_rank", "priority", "priority_rank", "status",
     ]
     return table[columns].reset_index(drop=True)

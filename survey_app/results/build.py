@@ -46,7 +46,7 @@ from survey_app.results.store import (
     latest_complete,
     table_name,
 )
-from survey_app.results.tables import TREND_COLUMNS, Bundle
+from survey_app.results.tables import ALL_DRIVERS, TREND_COLUMNS, Bundle
 
 KEEP = 2
 MODES = ("online", "kiosk", "paper", "telephone")
@@ -124,7 +124,7 @@ def tables_for(bundle: Bundle) -> Iterator[tuple[str, pd.DataFrame]]:
         return
     bundle.compute_all()
     for key, table in list(bundle._memo.items()):
-        if key[0] not in ("raw", "index"):
+        if key[0] not in ("raw", "index", *ALL_DRIVERS):
             yield table_name(key), table
 
 

@@ -38,6 +38,7 @@ from survey_app.results.measures import (
 UNIT = ("provider", "pathway", "period")
 UNIT_LEVEL = " × ".join(UNIT)
 ALL_PATHWAYS = "all"
+ALL_DRIVERS = ("all drivers",)  # every stratum's, split per stratum when stored
 ITEM_STATISTICS = ["mean", "top_box", "percent_positive"]
 TREND_COLUMNS = ["provider", "pathway", "period", "value", "mean", "lower", "upper",
                  "special_cause", "variation", "provisional"]
@@ -134,8 +135,11 @@ class Bundle:
 
     def drivers(self, pathway: str, period: str) -> pd.DataFrame:
         """Return the published "what matters most" table of one pathway and period."""
-        return self._cached(("drivers", pathway, period),
-                            lambda: _drivers(self.respondents, pathway, period))
+        def stratum() -> pd.DataFrame:
+            every = self._cached(ALL_DRIVERS, lambda: _drivers(self.respondents))
+            rows = self.part(ALL_DRIVERS[0], every, ("pathway", "period"), (pathway, period))
+            return rows.drop(columns=["pathway", "period"]).reset_index(drop=True)
+        return self._cached(("drivers", pathway, period), stratum)
 
     def rates(self) -> pd.DataFrame:
         """Return published response rates per unit (pathway ``all``: the provider)."""
@@ -226,17 +230,16 @@ def _equity(respondents: pd.DataFrame, by: list[str]) -> pd.DataFrame:
                          statistics=EQUITY_STATISTICS)
 
 
-def _drivers(respondents: pd.DataFrame, pathway: str, period: str) -> pd.DataFrame:
-    """Return what matters most in one pathway and period, providers compared within it."""
-    rows = respondents.loc[(respondents["pathway"] == pathway)
-                           & (respondents["period"] == period)
-                           & respondents[HEADLINE].notna()]
+def _drivers(respondents: pd.DataFrame) -> pd.DataFrame:
+    """Return what matters most in every pathway and period (each on its own, providers
+    compared within it), in one pass."""
+    rows = respondents.loc[respondents[HEADLINE].notna()]
     items = [c for c in rows.columns if c.split(".")[0] in ITEM_INSTRUMENTS and "." in c
              and rows[c].notna().any()]
     if not items:
-        return pd.DataFrame(columns=["provider", "item", "n", "value", "benchmark", "gap",
-                                     "priority", "priority_rank", "status"])
-    table = what_matters_most(rows, items=items, overall=HEADLINE)
+        return pd.DataFrame(columns=["pathway", "period", "provider", "item", "n", "value",
+                                     "benchmark", "gap", "priority", "priority_rank", "status"])
+    table = what_matters_most(rows, items=items, overall=HEADLINE, strata=["pathway", "period"])
     return publish_table(table, counts=["n"], statistics=UNIT_RESULTS, minimum=MIN_RESPONDENTS)
 
 

@@ -43,3 +43,28 @@ def test_providers_under_the_minimum_have_no_priorities(responses):
     table = what_matters_most(responses, items=["q1", "q2"], min_respondents=5000)
     assert not table["priority"].any()
     assert (table["status"] == "too few responses").all()
+
+
+def test_strata_in_one_pass_equal_one_call_per_stratum() -> None:
+    """``strata=`` analyses each stratum on its own: the same rows as calling once per
+    stratum (an item nobody in a stratum answered has no rows there)."""
+    rng = np.random.default_rng(7)
+    n = 3000
+    frame = pd.DataFrame({
+        "provider": rng.choice(["A", "B", "C", "D"], n),
+        "pathway": rng.choice(["stroke", "copd"], n),
+        "period": rng.choice(["2026-Q1", "2026-Q2"], n),
+        "q1": rng.integers(0, 5, n) * 25.0,
+        "q2": rng.integers(0, 2, n).astype(float),
+        "q3": rng.integers(0, 5, n) * 25.0,
+    })
+    frame["score"] = frame[["q1", "q3"]].mean(axis=1) + rng.normal(0, 10, n)
+    frame.loc[frame["pathway"] == "copd", "q3"] = np.nan  # not asked on one pathway
+    every = what_matters_most(frame, items=["q1", "q2", "q3"], strata=["pathway", "period"])
+    for (pathway, period), rows in frame.groupby(["pathway", "period"]):
+        items = [c for c in ("q1", "q2", "q3") if rows[c].notna().any()]
+        alone = what_matters_most(rows, items=items)
+        part = every.loc[(every["pathway"] == pathway) & (every["period"] == period)]
+        pd.testing.assert_frame_equal(part.drop(columns=["pathway", "period"])
+                                      .reset_index(drop=True), alone, check_dtype=False)
+    assert not every.loc[every["pathway"] == "copd", "item"].eq("q3").any()
