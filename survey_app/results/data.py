@@ -20,9 +20,6 @@ report benchmark (bench/report_build.py) scores synthetic answers without a data
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -56,10 +53,10 @@ from survey_app.results.measures import (
 )
 from survey_app.results.periods import period_label
 from survey_app.results.scores import in_use, stored_for, unscored
+from survey_app.services.bulk import read_floats
 from survey_app.services.export import (
     invitations_table,
     response_context,
-    stream,
     submitted_case_mix,
 )
 
@@ -176,8 +173,8 @@ def _stored(instrument: instruments.Instrument) -> tuple[pd.DataFrame, pd.DataFr
     (without the context, indexed by response id) and its ``SCORED_ITEM_VALUES``.
 
     One query; the database takes each value out of the JSON (``->>`` on PostgreSQL,
-    ``json_extract`` on SQLite), rows are fetched in chunks and each chunk becomes one
-    float array, so no response's scores stay Python objects.
+    ``json_extract`` on SQLite) and ``bulk.read_floats`` turns the rows into one float
+    array (binary COPY on PostgreSQL), so no response's scores are ever Python objects.
     """
     scores = ResponseScore.score
     columns = [(instrument.id, scores)]
@@ -190,11 +187,8 @@ def _stored(instrument: instruments.Instrument) -> tuple[pd.DataFrame, pd.DataFr
                 for theme in _themes(instrument)]
     columns += [((band, item), ResponseScore.measures[f"{item}_{band}"].as_float())
                 for band in INDICATOR_BANDS for item in items]
-    statement = stored_for(instrument).with_only_columns(
-        Response.id, *(value for _, value in columns))
-    chunks = [np.array([tuple(row) for row in rows], dtype=float)
-              for rows in stream(statement)]
-    values = np.concatenate(chunks) if chunks else np.empty((0, len(columns) + 1))
+    statement = stored_for(instrument, *(value for _, value in columns))
+    values = read_floats(statement)
     index = pd.Index(values[:, 0].astype(np.int64), name="response_id")
     position = {name: number for number, (name, _) in enumerate(columns, start=1)}
     flat = [name for name, _ in columns if isinstance(name, str)]
@@ -252,24 +246,9 @@ def load_respondents() -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
     and the ``SCORED_ITEM_VALUES`` of each item instrument (indexed by response id).
     ``UnscoredResponses`` if a submitted response has no stored scores."""
     check_scored()
-    with _collector_paused():
-        context = response_context().set_index("response_id").join(submitted_case_mix())
-        context = context[[c for c in CONTEXT if c != "response_id"]]
-        return merge_scored(_by_instrument(context))
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while millions of rows are read: they make
-    no cycles, yet every few hundred allocations would rescan the objects alive (half the
-    reading time on the demo)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+    context = response_context().set_index("response_id").join(submitted_case_mix())
+    context = context[[c for c in CONTEXT if c != "response_id"]]
+    return merge_scored(_by_instrument(context))
 
 
 def load_invitations() -> pd.DataFrame:

@@ -11,12 +11,12 @@ period, mode, responded), the input ``python -m analysis response-rate`` reads.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Select, and_, select
+from pandas.api.types import union_categoricals
+from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.orm import aliased
 
 import instruments
@@ -30,9 +30,9 @@ from survey_app.models import (
     SurveyInstrument,
     TransitionEvent,
 )
+from survey_app.services.bulk import CHUNK, read_floats, stream
 
 CASE_MIX_INSTRUMENT = "about_you"
-CHUNK = 50_000  # rows fetched at a time when reading every submitted response
 CONTEXT_COLUMNS = [
     "response_id", "provider", "site", "pathway", "care_type", "discharge_date",
     "admission_route", "language", "mode", "survey_id",
@@ -50,21 +50,18 @@ def join_event_context(query: Select, provider: Any, site: Any) -> Select:
     )
 
 
-def stream(statement: Select, chunk: int = CHUNK) -> Iterator[Sequence[Any]]:
-    """Yield a query's rows ``chunk`` at a time, on a server-side cursor where the
-    database has one (PostgreSQL), so a million rows are never in memory at once. Core
-    rows, not the ORM's: the ORM's per-row bookkeeping would double the reading time."""
-    result = db.session.connection().execute(statement.execution_options(yield_per=chunk))
-    yield from result.partitions()
-
-
 def quarter(days: pd.Series) -> pd.Series:
     """Return the calendar quarter of each date as the exports spell it, e.g. ``2025Q3``."""
     return pd.to_datetime(days).dt.to_period("Q").astype(str)
 
 
-def response_context() -> pd.DataFrame:
-    """Return one row per submitted response with its provider, pathway, period and mode."""
+def response_context(chunk: int = CHUNK) -> pd.DataFrame:
+    """Return one row per submitted response with its provider, pathway, period and mode.
+
+    Read ``chunk`` rows at a time and each column of codes kept as categories until the
+    end: a million responses share a few hundred code strings instead of holding ten
+    million, and no more than a chunk of database rows is in memory at once.
+    """
     provider, site = aliased(Organisation), aliased(Organisation)
     columns = select(
         Response.id.label("response_id"),
@@ -78,14 +75,33 @@ def response_context() -> pd.DataFrame:
         Response.mode,
         Invitation.survey_id,
     ).join(Invitation, Invitation.id == Response.invitation_id)
-    rows = db.session.execute(
-        join_event_context(columns, provider, site)
-        .where(Response.status == "submitted")
-        .order_by(Response.id)
-    ).all()
-    table = pd.DataFrame([tuple(row) for row in rows], columns=CONTEXT_COLUMNS)
-    table["period"] = quarter(table.pop("discharge_date"))
-    return table
+    statement = join_event_context(columns, provider, site).where(Response.status == "submitted")
+    parts = []
+    for rows in stream(statement, chunk):  # no ORDER BY: a cursor would plan for it row by row
+        part = {name: [row[n] for row in rows] for n, name in enumerate(CONTEXT_COLUMNS)}
+        part["period"] = quarter(pd.Series(part.pop("discharge_date"), dtype=object)).tolist()
+        parts.append({name: np.array(values, dtype=np.int64) if name in _IDS
+                      else pd.Categorical(values) for name, values in part.items()})
+    names = [c for c in CONTEXT_COLUMNS if c != "discharge_date"] + ["period"]
+    if not parts:
+        return pd.DataFrame(columns=names)
+    table = pd.DataFrame({
+        name: np.concatenate([p[name] for p in parts]) if name in _IDS
+        else _plain(union_categoricals([p[name] for p in parts]))
+        for name in names
+    })
+    return table.sort_values("response_id", ignore_index=True)
+
+
+_IDS = ("response_id", "survey_id")
+
+
+def _plain(codes: pd.Categorical) -> pd.Series:
+    """Return categories as the plain column a DataFrame of the rows would have had (text;
+    all-empty as objects), each value one of the categories' strings."""
+    if len(codes.categories) == 0:
+        return pd.Series([None] * len(codes), dtype=object)
+    return pd.Series(np.asarray(codes, dtype=object))
 
 
 def item_answers(instrument: instruments.Instrument, response_ids: list[int]) -> pd.DataFrame:
@@ -121,30 +137,33 @@ def case_mix(response_ids: list[int]) -> pd.DataFrame:
     return _short_codes(item_answers(about, response_ids), about)
 
 
-def submitted_case_mix(chunk: int = CHUNK) -> pd.DataFrame:
+def submitted_case_mix() -> pd.DataFrame:
     """Return ``case_mix`` of every submitted response that answered any about-you
-    question, indexed by response id: one query, fetched ``chunk`` answers at a time and
-    kept as categories, so memory stays small however many responses there are."""
+    question, indexed by response id, in one query however many responses there are: the
+    database pivots the answers to one row per response, each answer as the position of
+    its option (``bulk.read_floats`` reads numbers without a Python object per value), and
+    positions become short codes here (an unknown code, like no answer, is empty)."""
     about = instruments.get_instrument(CASE_MIX_INSTRUMENT)
-    choices = [item.id for item in about.items if not item.is_free_text]
-    codes = list(dict.fromkeys(o.code for item in about.items for o in about.options_for(item.id)))
-    rows = select(Answer.response_id, Answer.item_id, Answer.code).join(
-        Response, Response.id == Answer.response_id).where(
+    items = [item for item in about.items if not item.is_free_text]
+    options = [about.options_for(item.id) for item in items]
+    pivot = select(Answer.response_id, *(
+        func.max(case((Answer.item_id == item.id,
+                       case({o.code: n for n, o in enumerate(offered)}, value=Answer.code)),
+                      else_=None))
+        for item, offered in zip(items, options, strict=True)
+    )).join(Response, Response.id == Answer.response_id).where(
         Response.status == "submitted", Answer.instrument_id == about.id,
-        Answer.instrument_version == about.version)
-    parts = []
-    for got in stream(rows, chunk):
-        parts.append(pd.DataFrame({
-            "response_id": np.array([row[0] for row in got], dtype=np.int64),
-            "item_id": pd.Categorical([row[1] for row in got], categories=choices),
-            "code": pd.Categorical([row[2] for row in got], categories=codes),
-        }))
-    long = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-        {"response_id": pd.array([], dtype="int64"), "item_id": pd.Categorical([], choices),
-         "code": pd.Categorical([], codes)})
-    wide = long.pivot(index="response_id", columns="item_id", values="code")
-    wide = wide.sort_index().reindex(columns=choices).astype(object)
-    return _short_codes(wide.rename_axis(columns="item_id"), about)
+        Answer.instrument_version == about.version).group_by(Answer.response_id)
+    values = read_floats(pivot)
+    order = np.argsort(values[:, 0], kind="stable")
+    values = values[order]
+    index = pd.Index(values[:, 0].astype(np.int64), name="response_id")
+    columns = {}
+    for number, (item, offered) in enumerate(zip(items, options, strict=True), start=1):
+        labels = np.array([o.short_code for o in offered] + [np.nan], dtype=object)
+        positions = np.nan_to_num(values[:, number], nan=len(offered)).astype(np.intp)
+        columns[item.id] = pd.Series(labels[positions], index=index, dtype="str")
+    return pd.DataFrame(columns, index=index).rename_axis(columns="item_id")
 
 
 def answers_table(instrument_id: str, version: str | None = None) -> pd.DataFrame:
