@@ -215,15 +215,17 @@ def test_flask_messages_send_due_and_outbox(app: Flask) -> None:
         result = runner.invoke(args=["messages", "send-due"])
     assert result.exit_code == 0, result.output
     assert result.output.startswith("outbox: 3 sent, 0 cancelled, 0 failed")
-    listed = runner.invoke(args=["messages", "outbox"])
-    assert listed.exit_code == 0 and listed.output.count(" sent via outbox to ") == 3
-    assert "07*** ***001" in listed.output and "p***@example.org" in listed.output
-    assert "900001" not in listed.output and email(3) not in listed.output
-    assert "/s/" not in listed.output  # words (and links) only when asked for
-    bodies = runner.invoke(args=["messages", "outbox", "--bodies", "--limit", "1"])
-    assert "http://127.0.0.1:5000/s/" in bodies.output
-    wrong = runner.invoke(args=["messages", "outbox", "--status", "posted"])
-    assert wrong.exit_code == 1 and "is not one of" in wrong.output
+    # The outbox lists what was sent by now: read it at the (sending-hours) time they went.
+    with mock.patch("survey_app.services.outbox.utcnow", return_value=now):
+        listed = runner.invoke(args=["messages", "outbox"])
+        assert listed.exit_code == 0 and listed.output.count(" sent via outbox to ") == 3
+        assert "07*** ***001" in listed.output and "p***@example.org" in listed.output
+        assert "900001" not in listed.output and email(3) not in listed.output
+        assert "/s/" not in listed.output  # words (and links) only when asked for
+        bodies = runner.invoke(args=["messages", "outbox", "--bodies", "--limit", "1"])
+        assert "http://127.0.0.1:5000/s/" in bodies.output
+        wrong = runner.invoke(args=["messages", "outbox", "--status", "posted"])
+        assert wrong.exit_code == 1 and "is not one of" in wrong.output
 
 
 def test_production_refuses_to_send_links_to_a_development_address(app: Flask) -> None:
