@@ -99,17 +99,7 @@ from sqlalchemy import insert, select, text  # noqa: E402
 
 import instruments  # noqa: E402
 from analysis import METHODOLOGY_VERSION  # noqa: E402
-from analysis.answers import RESPONSE_ID, normalise_answers  # noqa: E402
-from analysis.commands.score import THEME_PREFIX  # noqa: E402
-from analysis.scoring import (  # noqa: E402
-    OUTCOME_COLUMNS,
-    output_columns,
-    score_respondents,
-    theme_scores,
-)
-from analysis.scoring_items import item_indicators  # noqa: E402
-from analysis.scoring_matrix import item_ranges, score_matrix  # noqa: E402
-from analysis.scoring_methods import to_percent  # noqa: E402
+from analysis.answers import RESPONSE_ID  # noqa: E402
 from survey_app import create_app  # noqa: E402
 from survey_app.demo.catalogue import PATHWAY_EFFECTS, PATHWAY_SHARES  # noqa: E402
 from survey_app.demo.catalogue import PATHWAYS as DEMO_PATHWAYS  # noqa: E402
@@ -117,6 +107,7 @@ from survey_app.extensions import db  # noqa: E402
 from survey_app.models import Answer, Comment, Invitation, Response, TransitionEvent  # noqa: E402
 from survey_app.models.event import AGE_BANDS  # noqa: E402
 from survey_app.models.intake import EXCLUSION_REASONS  # noqa: E402
+from survey_app.results.scores import score_table  # noqa: E402
 from survey_app.services.invitations import hash_token, new_token  # noqa: E402
 from survey_app.services.questionnaire import build_questions, load_instruments  # noqa: E402
 from survey_app.services.surveys import ensure_survey  # noqa: E402
@@ -459,18 +450,7 @@ def score_frame(instrument: instruments.Instrument, wide: pd.DataFrame,
                 scored_at: str) -> pd.DataFrame:
     """Score one instrument's answers as ``results.scores.score_rows`` does; return the
     ``response_scores`` rows as a frame ready to COPY."""
-    answers = normalise_answers(wide, instrument, source=f"{instrument.key} answers")
-    scores = score_respondents(answers, instrument)
-    added = [c for c in output_columns(instrument) if c not in OUTCOME_COLUMNS]
-    extra = [scores[added]]
-    if instrument.themes:
-        themes = theme_scores(answers, instrument).drop(columns=RESPONSE_ID)
-        extra.append(themes.rename(columns=lambda theme: f"{THEME_PREFIX}{theme}"))
-    extra.append(item_indicators(answers, instrument))
-    items = pd.DataFrame(
-        to_percent(score_matrix(answers, instrument), item_ranges(instrument, instrument.items)),
-        columns=[item.id for item in instrument.items])
-    measures = pd.concat([part.reset_index(drop=True) for part in extra], axis=1)
+    scores, measures, items = score_table(instrument, wide)
     return pd.DataFrame({
         "response_id": wide[RESPONSE_ID].to_numpy(),
         "instrument_id": instrument.id,

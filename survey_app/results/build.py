@@ -46,7 +46,7 @@ from survey_app.results.store import (
     latest_complete,
     table_name,
 )
-from survey_app.results.tables import ALL_DRIVERS, TREND_COLUMNS, Bundle
+from survey_app.results.tables import ALL_DRIVERS, Bundle
 
 KEEP = 2
 MODES = ("online", "kiosk", "paper", "telephone")
@@ -72,11 +72,11 @@ class Plan:
 
 @dataclass(frozen=True)
 class BuildSummary:
-    """What a build did: the snapshot, its tables and filters, or why it did nothing."""
+    """What a build did: the snapshot, its tables and bundles, or why it did nothing."""
 
     snapshot_id: int | None
     tables: int
-    filters: int
+    bundles: int
     skipped: str | None = None
 
 
@@ -118,7 +118,7 @@ def tables_for(bundle: Bundle) -> Iterator[tuple[str, pd.DataFrame]]:
     """Yield (name, published table) of everything the pages read of one bundle."""
     yield from _units(bundle).items()
     if not bundle.measures:  # nobody answered this way: counts and rates only
-        yield table_name(("trends", HEADLINE)), pd.DataFrame(columns=TREND_COLUMNS)
+        yield table_name(("trends", HEADLINE)), bundle.trends(HEADLINE)  # empty
         for name in ("rates", "responses"):
             yield name, getattr(bundle, name)()
         return

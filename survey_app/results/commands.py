@@ -127,7 +127,7 @@ def _build(force: bool, workers: int) -> bool:
         click.echo(f"Nothing to build: {summary.skipped} (use --force to rebuild).")
     else:
         click.echo(f"Built snapshot {summary.snapshot_id}: {summary.tables:,} tables for "
-                   f"{summary.filters:,} bundles in {time.perf_counter() - started:.1f} s.")
+                   f"{summary.bundles:,} bundles in {time.perf_counter() - started:.1f} s.")
     return True
 
 

@@ -51,7 +51,7 @@ from survey_app.results.measures import (
     item_column,
     theme_column,
 )
-from survey_app.results.periods import period_label
+from survey_app.results.periods import label_periods
 from survey_app.results.scores import in_use, stored_for, unscored
 from survey_app.services.bulk import read_floats
 from survey_app.services.export import (
@@ -163,8 +163,7 @@ def merge_scored(
     for instrument_id in SCORED_INSTRUMENTS:
         if instrument_id not in merged.columns:
             merged[instrument_id] = float("nan")
-    labels = {period: period_label(period) for period in merged["period"].unique()}
-    merged["period"] = merged["period"].map(labels)
+    merged["period"] = label_periods(merged["period"])
     return merged.sort_values("response_id", ignore_index=True), answers
 
 
@@ -255,7 +254,7 @@ def load_invitations() -> pd.DataFrame:
     """Return ``export.invitations_table`` (one row per sent invitation) with periods
     labelled as the portal labels them (``2026-Q2``)."""
     table = invitations_table()
-    table["period"] = table["period"].map(period_label)
+    table["period"] = label_periods(table["period"])
     return table
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+import pandas as pd
+
 PERIOD_PATTERN = re.compile(r"^(\d{4})-?Q([1-4])$")
 
 
@@ -23,3 +25,9 @@ def period_label(quarter: str) -> str:
 def period_of(day: date) -> str:
     """Return the calendar quarter a date falls in, e.g. 2026-05-04 → ``2026-Q2``."""
     return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+def label_periods(periods: pd.Series) -> pd.Series:
+    """Return a column of quarters labelled by :func:`period_label`, each distinct value
+    parsed once (a national table has millions of rows and a few dozen quarters)."""
+    return periods.map({quarter: period_label(quarter) for quarter in periods.unique()})

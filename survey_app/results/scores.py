@@ -57,11 +57,12 @@ def _measures(table: pd.DataFrame) -> list[dict[str, object]]:
             for row in cells]
 
 
-def score_rows(instrument: instruments.Instrument, response_ids: list[int],
-               now: datetime) -> list[dict[str, object]]:
-    """Score the responses' answers to one instrument version; return ``response_scores``
-    rows (one per response, answered or not)."""
-    wide = item_answers(instrument, response_ids).rename_axis(RESPONSE_ID).reset_index()
+def score_table(instrument: instruments.Instrument,
+                wide: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Score one instrument version's wide answers (``RESPONSE_ID`` and item columns) as
+    ``python -m analysis score --themes --item-indicators`` does. Returns the fixed
+    outcomes (score, n scored, status), the variable measures under the command's column
+    names, and each item's 0–100 score, one row per response in ``wide``'s order."""
     answers = normalise_answers(wide, instrument, source=f"{instrument.key} answers")
     scores = score_respondents(answers, instrument)
     added = [c for c in output_columns(instrument) if c not in OUTCOME_COLUMNS]
@@ -73,7 +74,16 @@ def score_rows(instrument: instruments.Instrument, response_ids: list[int],
     items = pd.DataFrame(
         to_percent(score_matrix(answers, instrument), item_ranges(instrument, instrument.items)),
         columns=[item.id for item in instrument.items])
-    measures = _measures(pd.concat([part.reset_index(drop=True) for part in extra], axis=1))
+    measures = pd.concat([part.reset_index(drop=True) for part in extra], axis=1)
+    return scores, measures, items
+
+
+def score_rows(instrument: instruments.Instrument, response_ids: list[int],
+               now: datetime) -> list[dict[str, object]]:
+    """Score the responses' answers to one instrument version; return ``response_scores``
+    rows (one per response, answered or not)."""
+    wide = item_answers(instrument, response_ids).rename_axis(RESPONSE_ID).reset_index()
+    scores, measures, items = score_table(instrument, wide)
     return [
         {"response_id": response_id, "instrument_id": instrument.id,
          "instrument_version": instrument.version, "score": score, "n_scored": int(n),
@@ -81,7 +91,7 @@ def score_rows(instrument: instruments.Instrument, response_ids: list[int],
          "methodology_version": METHODOLOGY_VERSION, "scored_at": now}
         for response_id, score, n, status, measure, item in zip(
             response_ids, _plain(scores["score"]), scores["n_scored"], scores["status"],
-            measures, _measures(items), strict=True)
+            _measures(measures), _measures(items), strict=True)
     ]
 
 
